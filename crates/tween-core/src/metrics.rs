@@ -1,0 +1,1 @@
+//! Quality metrics (PSNR, SSIM). Filled in below.

@@ -1,0 +1,1 @@
+//! Classical optical-flow interpolation.

@@ -1,0 +1,1 @@
+//! Video I/O through the FFmpeg libraries.
