@@ -23,5 +23,8 @@ pub enum CoreError {
     #[error("cancelled")]
     Cancelled,
     #[error("{stage} stage failed: {message}")]
-    Stage { stage: &'static str, message: String },
+    Stage {
+        stage: &'static str,
+        message: String,
+    },
 }

@@ -36,14 +36,28 @@ impl Frame {
     /// A frame from 8-bit RGB samples. Panics if `data.len() != width*height*3`
     /// (a programming error, not an input error: decoders size their buffers).
     pub fn from_u8(width: u32, height: u32, data: Vec<u8>) -> Self {
-        assert_eq!(data.len(), width as usize * height as usize * Self::CHANNELS);
-        Frame { width, height, pixels: Pixels::U8(data) }
+        assert_eq!(
+            data.len(),
+            width as usize * height as usize * Self::CHANNELS
+        );
+        Frame {
+            width,
+            height,
+            pixels: Pixels::U8(data),
+        }
     }
 
     /// A frame from 16-bit RGB samples (full 0..=65535 range).
     pub fn from_u16(width: u32, height: u32, data: Vec<u16>) -> Self {
-        assert_eq!(data.len(), width as usize * height as usize * Self::CHANNELS);
-        Frame { width, height, pixels: Pixels::U16(data) }
+        assert_eq!(
+            data.len(),
+            width as usize * height as usize * Self::CHANNELS
+        );
+        Frame {
+            width,
+            height,
+            pixels: Pixels::U16(data),
+        }
     }
 
     /// A black frame of the same depth as `like`.
@@ -115,25 +129,36 @@ impl Frame {
             Pixels::U16(v) => Frame::from_u8(
                 self.width,
                 self.height,
-                v.iter().map(|&s| ((s as u32 * 255 + 32767) / 65535) as u8).collect(),
+                v.iter()
+                    .map(|&s| ((s as u32 * 255 + 32767) / 65535) as u8)
+                    .collect(),
             ),
         }
     }
 
     /// Pixel-wise blend `(1-t)·self + t·other`; both frames must have the same shape.
     pub fn blend(&self, other: &Frame, t: f32) -> Frame {
-        assert!(self.same_shape(other), "blend of frames of different shapes");
+        assert!(
+            self.same_shape(other),
+            "blend of frames of different shapes"
+        );
         let (w0, w1) = (1.0 - t, t);
         match (&self.pixels, &other.pixels) {
             (Pixels::U8(a), Pixels::U8(b)) => Frame::from_u8(
                 self.width,
                 self.height,
-                a.iter().zip(b).map(|(&x, &y)| (x as f32 * w0 + y as f32 * w1 + 0.5) as u8).collect(),
+                a.iter()
+                    .zip(b)
+                    .map(|(&x, &y)| (x as f32 * w0 + y as f32 * w1 + 0.5) as u8)
+                    .collect(),
             ),
             (Pixels::U16(a), Pixels::U16(b)) => Frame::from_u16(
                 self.width,
                 self.height,
-                a.iter().zip(b).map(|(&x, &y)| (x as f32 * w0 + y as f32 * w1 + 0.5) as u16).collect(),
+                a.iter()
+                    .zip(b)
+                    .map(|(&x, &y)| (x as f32 * w0 + y as f32 * w1 + 0.5) as u16)
+                    .collect(),
             ),
             _ => unreachable!("same_shape checked the depth"),
         }

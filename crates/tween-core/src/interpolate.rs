@@ -22,7 +22,12 @@ pub enum Timesteps {
 #[non_exhaustive]
 pub enum InterpolateError {
     #[error("frames differ in shape: {a_w}x{a_h} and {b_w}x{b_h} (or in sample depth)")]
-    ShapeMismatch { a_w: u32, a_h: u32, b_w: u32, b_h: u32 },
+    ShapeMismatch {
+        a_w: u32,
+        a_h: u32,
+        b_w: u32,
+        b_h: u32,
+    },
     #[error("timestep {t} is outside (0, 1)")]
     BadTimestep { t: f64 },
     #[error("this interpolator only renders t = 0.5, asked for {t}")]

@@ -3,15 +3,22 @@
 //! which timestep for each output frame), scene-cut detection, the streaming
 //! pipeline, progress/cancellation, and quality metrics.
 
+pub mod bisect;
 pub mod error;
 pub mod frame;
 pub mod interpolate;
 pub mod metrics;
+pub mod pipeline;
+pub mod plan;
 pub mod progress;
 pub mod rational;
+pub mod scene;
 
 pub use error::CoreError;
 pub use frame::{Frame, Pixels};
-pub use interpolate::{InterpolateError, Interpolator, PreparedPair, Timesteps};
+pub use interpolate::{Blend, InterpolateError, Interpolator, PreparedPair, Timesteps};
+pub use pipeline::{PipelineConfig, PipelineError, RunStats, SourceFrame};
+pub use plan::{OutputRate, Step, Timeline};
 pub use progress::{NoProgress, Progress};
 pub use rational::Rational;
+pub use scene::{SceneCutPolicy, SceneDetector};

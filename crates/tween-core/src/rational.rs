@@ -49,7 +49,10 @@ impl Rational {
             n = -n;
             d = -d;
         }
-        Some(Rational { num: i64::try_from(n).ok()?, den: i64::try_from(d).ok()? })
+        Some(Rational {
+            num: i64::try_from(n).ok()?,
+            den: i64::try_from(d).ok()?,
+        })
     }
 
     pub fn from_int(n: i64) -> Self {
@@ -85,11 +88,17 @@ impl Rational {
     }
 
     pub fn checked_sub(self, o: Self) -> Option<Self> {
-        self.checked_add(Rational { num: -o.num, den: o.den })
+        self.checked_add(Rational {
+            num: -o.num,
+            den: o.den,
+        })
     }
 
     pub fn checked_mul(self, o: Self) -> Option<Self> {
-        Self::from_i128(self.num as i128 * o.num as i128, self.den as i128 * o.den as i128)
+        Self::from_i128(
+            self.num as i128 * o.num as i128,
+            self.den as i128 * o.den as i128,
+        )
     }
 
     pub fn checked_div(self, o: Self) -> Option<Self> {
@@ -167,9 +176,23 @@ impl FromStr for Rational {
         }
         let den = 10i64.pow(frac.len() as u32);
         let neg = int.starts_with('-');
-        let i: i64 = if int.is_empty() || int == "-" { 0 } else { int.parse().map_err(|_| err())? };
-        let f: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| err())? };
-        let num = i.checked_mul(den).and_then(|v| if neg { v.checked_sub(f) } else { v.checked_add(f) });
+        let i: i64 = if int.is_empty() || int == "-" {
+            0
+        } else {
+            int.parse().map_err(|_| err())?
+        };
+        let f: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| err())?
+        };
+        let num = i.checked_mul(den).and_then(|v| {
+            if neg {
+                v.checked_sub(f)
+            } else {
+                v.checked_add(f)
+            }
+        });
         Rational::checked_new(num.ok_or_else(err)?, den).ok_or_else(err)
     }
 }
@@ -181,8 +204,14 @@ mod tests {
     #[test]
     fn parses_rates() {
         assert_eq!("60".parse::<Rational>().unwrap(), Rational::new(60, 1));
-        assert_eq!("59.94".parse::<Rational>().unwrap(), Rational::new(60000, 1001));
-        assert_eq!("60000/1001".parse::<Rational>().unwrap(), Rational::new(60000, 1001));
+        assert_eq!(
+            "59.94".parse::<Rational>().unwrap(),
+            Rational::new(60000, 1001)
+        );
+        assert_eq!(
+            "60000/1001".parse::<Rational>().unwrap(),
+            Rational::new(60000, 1001)
+        );
         assert_eq!("12.5".parse::<Rational>().unwrap(), Rational::new(25, 2));
         assert_eq!("-0.5".parse::<Rational>().unwrap(), Rational::new(-1, 2));
         assert!("abc".parse::<Rational>().is_err());
