@@ -1,1 +1,171 @@
-//! Classical optical-flow interpolation.
+//! Classical optical-flow frame interpolation: tween's default interpolator,
+//! no weights.
+//!
+//! [`FlowInterpolator::prepare`] converts both frames once to grayscale `f32`
+//! pyramids at a reduced finest scale and computes dense optical flow in both
+//! directions with DIS (Kroeger et al., "Fast Optical Flow using Dense Inverse
+//! Search", ECCV 2016: patch inverse search, densification, variational
+//! refinement, coarse to fine), plus a forward/backward consistency map.
+//! [`PreparedPair::render`] splats the flows to time t, decides per pixel which
+//! frame shows it, and backward-warps and blends both frames at full
+//! resolution.
+//!
+//! ```
+//! use tween_core::{Frame, Interpolator};
+//! use tween_flow::{FlowConfig, FlowInterpolator};
+//!
+//! let a = Frame::from_u8(64, 48, vec![10; 64 * 48 * 3]);
+//! let b = Frame::from_u8(64, 48, vec![30; 64 * 48 * 3]);
+//! let interp = FlowInterpolator::new(FlowConfig::fast()).unwrap();
+//! let mid = interp.prepare(&a, &b).unwrap().render(0.5).unwrap();
+//! assert_eq!(mid.width(), 64);
+//! ```
+
+mod config;
+mod densify;
+mod dis;
+mod field;
+mod occlusion;
+mod patch_search;
+mod pyramid;
+mod simd;
+mod time_flow;
+mod variational;
+mod warp;
+
+pub use config::{FlowConfig, FlowError};
+pub use field::FlowField;
+#[doc(hidden)]
+pub use simd::Kernel;
+
+use dis::{compute_flow, plan_levels, LevelPlan};
+use field::Plane;
+use pyramid::{luma_at_scale, match_photometry, Pyramid};
+use tween_core::interpolate::check_pair;
+use tween_core::{Frame, InterpolateError, Interpolator, Pixels, PreparedPair, Timesteps};
+
+/// The DIS optical-flow interpolator.
+#[derive(Debug, Clone)]
+pub struct FlowInterpolator {
+    config: FlowConfig,
+    kernel: Kernel,
+}
+
+impl Default for FlowInterpolator {
+    fn default() -> Self {
+        FlowInterpolator::new(FlowConfig::default()).expect("the default preset is valid")
+    }
+}
+
+impl FlowInterpolator {
+    /// An interpolator with checked settings.
+    pub fn new(config: FlowConfig) -> Result<Self, FlowError> {
+        config.validate()?;
+        let kernel = Kernel::detect(config.simd);
+        Ok(FlowInterpolator { config, kernel })
+    }
+
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+
+    /// Dense flow from `a` to `b` at full resolution, in pixels (for
+    /// inspection and evaluation; interpolation does not need it).
+    pub fn flow(&self, a: &Frame, b: &Frame) -> Result<FlowField, InterpolateError> {
+        check_pair(a, b)?;
+        let (w, h) = (a.width() as usize, a.height() as usize);
+        match self.flows(a, b) {
+            Some(f) => Ok(f.f01.resized(w, h, (1u32 << f.plan.shift) as f32)),
+            None => Ok(FlowField::zeros(w, h)),
+        }
+    }
+
+    fn flows(&self, a: &Frame, b: &Frame) -> Option<Flows> {
+        let plan = plan_levels(a.width() as usize, a.height() as usize, &self.config)?;
+        let dbg = std::env::var_os("TWEEN_FLOW_TIMING").is_some();
+        let t0 = std::time::Instant::now();
+        let (g0, mut g1) =
+            rayon::join(|| luma_at_scale(a, plan.shift), || luma_at_scale(b, plan.shift));
+        match_photometry(&g0, &mut g1);
+        let (p0, p1) =
+            rayon::join(|| Pyramid::build(g0, plan.levels), || Pyramid::build(g1, plan.levels));
+        let cfg = &self.config;
+        let t1 = std::time::Instant::now();
+        let (f01, f10) = rayon::join(
+            || compute_flow(&p0, &p1, cfg, self.kernel),
+            || compute_flow(&p1, &p0, cfg, self.kernel),
+        );
+        let (c0, c1) = rayon::join(
+            || occlusion::consistency(&f01, &f10),
+            || occlusion::consistency(&f10, &f01),
+        );
+        if dbg {
+            eprintln!("pyr {:?} flow {:?}", t1 - t0, t1.elapsed());
+        }
+        Some(Flows { plan, f01, f10, c0, c1 })
+    }
+}
+
+/// Both flows of a pair at the flow resolution and their consistencies.
+struct Flows {
+    plan: LevelPlan,
+    f01: FlowField,
+    f10: FlowField,
+    c0: Plane,
+    c1: Plane,
+}
+
+struct FlowPair<'a> {
+    a: &'a Frame,
+    b: &'a Frame,
+    /// `None` for frames smaller than a patch: those are blended.
+    flows: Option<Flows>,
+}
+
+impl Interpolator for FlowInterpolator {
+    fn name(&self) -> &str {
+        "dis-flow"
+    }
+
+    fn timesteps(&self) -> Timesteps {
+        Timesteps::Any
+    }
+
+    fn prepare<'a>(
+        &'a self,
+        a: &'a Frame,
+        b: &'a Frame,
+    ) -> Result<Box<dyn PreparedPair + 'a>, InterpolateError> {
+        check_pair(a, b)?;
+        Ok(Box::new(FlowPair { a, b, flows: self.flows(a, b) }))
+    }
+}
+
+impl PreparedPair for FlowPair<'_> {
+    fn render(&self, t: f64) -> Result<Frame, InterpolateError> {
+        if !(t > 0.0 && t < 1.0) {
+            return Err(InterpolateError::BadTimestep { t });
+        }
+        let Some(f) = &self.flows else {
+            return Ok(self.a.blend(self.b, t as f32));
+        };
+        let t = t as f32;
+        let t0 = std::time::Instant::now();
+        let tf = time_flow::at_time(&f.f01, &f.c0, &f.f10, &f.c1, t);
+        if std::env::var_os("TWEEN_FLOW_TIMING").is_some() {
+            eprintln!("time_flow {:?}", t0.elapsed());
+        }
+        let (w, h) = (self.a.width(), self.a.height());
+        let (wu, hu) = (w as usize, h as usize);
+        let shift = f.plan.shift;
+        Ok(match (self.a.pixels(), self.b.pixels()) {
+            (Pixels::U8(pa), Pixels::U8(pb)) => {
+                Frame::from_u8(w, h, warp::render(pa, pb, wu, hu, &tf, shift, t))
+            }
+            (Pixels::U16(pa), Pixels::U16(pb)) => {
+                Frame::from_u16(w, h, warp::render(pa, pb, wu, hu, &tf, shift, t))
+            }
+            _ => unreachable!("check_pair compared the sample depths"),
+        })
+    }
+}

@@ -1,1 +1,58 @@
-//! Video I/O through the FFmpeg libraries.
+//! Video I/O through the FFmpeg libraries, in process (`ffmpeg-next`).
+//!
+//! - [`probe`] reads what a file holds ([`VideoInfo`]);
+//! - [`VideoReader`] decodes the best video stream to RGB [`Frame`]s with exact
+//!   rational timestamps, converting with the file's own colour matrix and range;
+//! - [`VideoWriter`] encodes RGB frames (H.264 by default, also H.265, AV1, VP9,
+//!   FFV1), writes colour tags, and copies the audio and subtitle streams of a
+//!   source file into the output, in sync, interleaved as it goes.
+//!
+//! Every failure is a [`VideoError`] that names the file and the problem.
+//!
+//! [`Frame`]: tween_core::Frame
+
+mod audio_transcode;
+mod codec;
+mod color;
+mod convert;
+mod error;
+mod ffi;
+mod passthrough;
+mod probe;
+mod reader;
+mod subtitle_transcode;
+mod time;
+mod writer;
+
+pub use codec::resolve_codec;
+pub use color::{Chroma, ColorRange, ColorTags};
+pub use error::VideoError;
+pub use probe::{probe, VideoInfo};
+pub use reader::{TimedFrame, VideoReader};
+pub use writer::{EncodeSettings, Passthrough, VideoWriter};
+
+use std::sync::Once;
+
+/// Initialises FFmpeg once per process and quiets its log to errors only, so
+/// that a command's output stays clean.
+pub(crate) fn init_ffmpeg() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // `init` only registers devices/network on FFmpeg 5; it cannot fail in
+        // a way that matters to file I/O, so its result is ignored.
+        let _ = ffmpeg_next::init();
+        ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Error);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    /// Readers and writers move to pipeline threads.
+    #[test]
+    fn reader_and_writer_are_send() {
+        fn is_send<T: Send>() {}
+        is_send::<crate::VideoReader>();
+        is_send::<crate::VideoWriter>();
+        is_send::<crate::VideoError>();
+    }
+}

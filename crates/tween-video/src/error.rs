@@ -1,0 +1,91 @@
+//! The one error type of tween-video: every variant names the file it is
+//! about and says what went wrong in plain words.
+
+use std::path::PathBuf;
+
+/// An error while probing, decoding or encoding a video.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum VideoError {
+    /// The input file does not exist.
+    #[error("{}: file not found", path.display())]
+    NotFound { path: PathBuf },
+
+    /// FFmpeg could not open the file as media at all (not a video, corrupt
+    /// header, unknown format).
+    #[error("{}: not a video file FFmpeg can read ({reason})", path.display())]
+    NotMedia { path: PathBuf, reason: String },
+
+    /// The file opened but holds no video stream (an audio file, a subtitle file).
+    #[error("{}: has no video stream", path.display())]
+    NoVideoStream { path: PathBuf },
+
+    /// No decoder for the file's video codec.
+    #[error("{}: video codec '{codec}' cannot be decoded by this FFmpeg build", path.display())]
+    UnsupportedCodec { path: PathBuf, codec: String },
+
+    /// The file ended early or holds damaged data; reading stopped here.
+    #[error("{}: the file is truncated or corrupt ({detail})", path.display())]
+    Corrupt { path: PathBuf, detail: String },
+
+    /// The decoder failed on the stream.
+    #[error("{}: decoding failed ({reason})", path.display())]
+    Decode { path: PathBuf, reason: String },
+
+    /// The encoder name is not one tween knows, or this FFmpeg lacks it.
+    #[error("unknown or unavailable video codec '{name}' (known: {known})")]
+    UnknownCodec { name: String, known: String },
+
+    /// The folder the output should go into does not exist.
+    #[error("{}: cannot create the output: folder {} does not exist", path.display(), dir.display())]
+    OutputDirMissing { path: PathBuf, dir: PathBuf },
+
+    /// The output container (from the file extension) is unknown or cannot
+    /// hold the chosen video codec.
+    #[error("{}: cannot write this container: {reason}", path.display())]
+    Container { path: PathBuf, reason: String },
+
+    /// The encoder settings are not usable (zero size, bad frame rate, …).
+    #[error("{}: invalid encode settings: {reason}", path.display())]
+    Settings { path: PathBuf, reason: String },
+
+    /// A frame handed to the writer does not match the video's size.
+    #[error("{}: frame {index} is {got_width}x{got_height} but the video is {width}x{height}", path.display())]
+    FrameSize { path: PathBuf, index: u64, got_width: u32, got_height: u32, width: u32, height: u32 },
+
+    /// An audio or subtitle stream of the passthrough source cannot be put in
+    /// the output container, not even by converting it.
+    #[error("{}: stream #{index} of {} cannot be stored: {detail}", path.display(), source_path.display())]
+    StreamNotSupported { path: PathBuf, source_path: PathBuf, index: usize, detail: String },
+
+    /// Encoding failed.
+    #[error("{}: encoding failed ({reason})", path.display())]
+    Encode { path: PathBuf, reason: String },
+
+    /// Writing the output file failed (disk full, permission, muxer error).
+    #[error("{}: writing failed ({reason})", path.display())]
+    Write { path: PathBuf, reason: String },
+}
+
+impl VideoError {
+    /// The file the error is about (the output for writer errors), when there is one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        use VideoError::*;
+        match self {
+            NotFound { path }
+            | NotMedia { path, .. }
+            | NoVideoStream { path }
+            | UnsupportedCodec { path, .. }
+            | Corrupt { path, .. }
+            | Decode { path, .. }
+            | OutputDirMissing { path, .. }
+            | Container { path, .. }
+            | Settings { path, .. }
+            | FrameSize { path, .. }
+            | StreamNotSupported { path, .. }
+            | Encode { path, .. }
+            | Write { path, .. } => Some(path),
+            UnknownCodec { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! What a video file holds: size, rate, timing, codec, colour, other streams.
+
+use crate::color::{tags_from_params, Chroma, ColorTags};
+use crate::error::VideoError;
+use crate::ffi::avformat::{params_of, pix_desc_depth, pix_desc_flags};
+use crate::time::{from_ff, ts_to_seconds};
+use ffmpeg_next::format::{context::Input, Pixel};
+use ffmpeg_next::{ffi, media};
+use std::path::{Path, PathBuf};
+use tween_core::Rational;
+
+/// Description of a video file, from its container and video stream headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoInfo {
+    pub path: PathBuf,
+    /// FFmpeg's demuxer name, e.g. `"mov,mp4,m4a,3gp,3g2,mj2"` or `"matroska,webm"`.
+    pub container: String,
+    pub width: u32,
+    pub height: u32,
+    /// Average frame rate, falling back to the stream's base rate (25 if neither is known).
+    pub frame_rate: Rational,
+    /// Time base of the video stream's timestamps.
+    pub time_base: Rational,
+    /// Presentation time of the first video frame the container announces, seconds.
+    pub start_time: Rational,
+    /// Duration in seconds (video stream, else container), when known.
+    pub duration: Option<Rational>,
+    /// Number of frames: the container's count, else estimated from the duration.
+    pub frame_count: Option<u64>,
+    /// Codec name, e.g. `"h264"`.
+    pub codec: String,
+    /// FFmpeg pixel format name, e.g. `"yuv420p10le"`.
+    pub pixel_format: String,
+    /// Bits per sample (8, 10, 12, 16).
+    pub bit_depth: u8,
+    pub chroma: Chroma,
+    pub color: ColorTags,
+    pub audio_streams: u32,
+    pub subtitle_streams: u32,
+}
+
+/// Reads the headers of `path` and describes its video.
+pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
+    let ictx = open_input(path)?;
+    let index = video_stream_index(&ictx, path)?;
+    Ok(describe(&ictx, index, path))
+}
+
+/// The path as FFmpeg should see it: `file:` is prefixed when the name holds
+/// a `:`, which FFmpeg would otherwise take for a protocol (`clip:1.mp4`).
+pub(crate) fn ffmpeg_path(path: &Path) -> Option<String> {
+    let s = path.to_str()?;
+    Some(if s.contains(':') && !s.starts_with("file:") { format!("file:{s}") } else { s.to_string() })
+}
+
+/// Whether `path` is an image-sequence pattern (`frames/%04d.png`).
+fn is_pattern(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains('%'))
+}
+
+/// Opens `path` for demuxing, with errors that name the file.
+pub(crate) fn open_input(path: &Path) -> Result<Input, VideoError> {
+    crate::init_ffmpeg();
+    let pb = || path.to_path_buf();
+    if !is_pattern(path) {
+        match std::fs::metadata(path) {
+            Err(_) => return Err(VideoError::NotFound { path: pb() }),
+            Ok(m) if m.is_dir() => return Err(VideoError::NotMedia { path: pb(), reason: "it is a folder".into() }),
+            Ok(m) if m.len() == 0 => {
+                return Err(VideoError::NotMedia { path: pb(), reason: "the file is empty".into() })
+            }
+            Ok(_) => {}
+        }
+    }
+    let Some(name) = ffmpeg_path(path) else {
+        return Err(VideoError::NotMedia { path: pb(), reason: "the path is not valid UTF-8".into() });
+    };
+    ffmpeg_next::format::input(&name).map_err(|e| {
+        let reason = match e {
+            ffmpeg_next::Error::InvalidData if is_mp4_like(path) => {
+                "unrecognised or damaged data; an MP4/MOV cut short loses its index (moov atom)".to_string()
+            }
+            ffmpeg_next::Error::InvalidData => "unrecognised or damaged data".to_string(),
+            e => e.to_string(),
+        };
+        VideoError::NotMedia { path: pb(), reason }
+    })
+}
+
+fn is_mp4_like(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    matches!(ext.as_str(), "mp4" | "mov" | "m4v" | "3gp")
+}
+
+/// Index of the main video stream (cover art does not count as video).
+pub(crate) fn video_stream_index(ictx: &Input, path: &Path) -> Result<usize, VideoError> {
+    let is_real_video = |s: &ffmpeg_next::format::stream::Stream| {
+        s.parameters().medium() == media::Type::Video
+            && !s.disposition().contains(ffmpeg_next::format::stream::Disposition::ATTACHED_PIC)
+    };
+    if let Some(best) = ictx.streams().best(media::Type::Video) {
+        if is_real_video(&best) {
+            return Ok(best.index());
+        }
+    }
+    ictx.streams()
+        .find(is_real_video)
+        .map(|s| s.index())
+        .ok_or_else(|| VideoError::NoVideoStream { path: path.to_path_buf() })
+}
+
+fn valid_rate(r: ffmpeg_next::Rational) -> Option<Rational> {
+    from_ff(r).filter(|r| r.is_positive())
+}
+
+/// Builds the [`VideoInfo`] of stream `index`.
+pub(crate) fn describe(ictx: &Input, index: usize, path: &Path) -> VideoInfo {
+    let st = ictx.stream(index).expect("index comes from video_stream_index");
+    let params = st.parameters();
+    let p = params_of(&params);
+    let time_base = valid_rate(st.time_base()).unwrap_or(Rational::new(1, 90000));
+    let frame_rate = valid_rate(st.avg_frame_rate()).or_else(|| valid_rate(st.rate())).unwrap_or_else(|| {
+        tracing::warn!("{}: frame rate unknown, assuming 25", path.display());
+        Rational::from_int(25)
+    });
+    let av_tb = Rational::new(1, ffi::AV_TIME_BASE as i64);
+    let start_time = match st.start_time() {
+        t if t != ffi::AV_NOPTS_VALUE => ts_to_seconds(t, time_base),
+        _ => match crate::ffi::avformat::input_start_time(ictx) {
+            t if t != ffi::AV_NOPTS_VALUE => ts_to_seconds(t, av_tb),
+            _ => None,
+        },
+    }
+    .unwrap_or(Rational::ZERO);
+    let duration = match st.duration() {
+        d if d > 0 => ts_to_seconds(d, time_base),
+        _ => match ictx.duration() {
+            d if d > 0 => ts_to_seconds(d, av_tb),
+            _ => None,
+        },
+    };
+    let frame_count = match st.frames() {
+        n if n > 0 => Some(n as u64),
+        _ => duration.and_then(|d| d.checked_mul(frame_rate)).map(|n| n.round()).filter(|&n| n > 0).map(|n| n as u64),
+    };
+    let pix = crate::ffi::avformat::pixel_from_raw(p.format);
+    let (bit_depth, chroma) = depth_and_chroma(pix);
+    let count = |kind| ictx.streams().filter(|s| s.parameters().medium() == kind).count() as u32;
+    VideoInfo {
+        path: path.to_path_buf(),
+        container: ictx.format().name().to_string(),
+        width: p.width.max(0) as u32,
+        height: p.height.max(0) as u32,
+        frame_rate,
+        time_base,
+        start_time,
+        duration,
+        frame_count,
+        codec: params.id().name().to_string(),
+        pixel_format: pix
+            .map_or_else(|| "unknown".to_string(), |f| f.descriptor().map_or("unknown", |d| d.name()).to_string()),
+        bit_depth,
+        chroma,
+        color: tags_from_params(p),
+        audio_streams: count(media::Type::Audio),
+        subtitle_streams: count(media::Type::Subtitle),
+    }
+}
+
+/// When the video stream should end (seconds), from what the file declares
+/// about the video stream itself: its duration, its Matroska `DURATION` tag,
+/// or the container duration when the video is the only stream. Used to tell
+/// a truncated file from a complete one when the demuxer only reports EOF.
+pub(crate) fn declared_video_end(ictx: &Input, index: usize, info: &VideoInfo) -> Option<Rational> {
+    let st = ictx.stream(index)?;
+    let stream_duration = match st.duration() {
+        d if d > 0 => ts_to_seconds(d, info.time_base),
+        _ => st.metadata().get("DURATION").and_then(crate::time::parse_hms),
+    };
+    let duration = match stream_duration {
+        Some(d) => d,
+        None if ictx.nb_streams() == 1 => info.duration?,
+        None => return None,
+    };
+    info.start_time.checked_add(duration)
+}
+
+/// Bit depth and chroma layout of a pixel format.
+pub(crate) fn depth_and_chroma(pix: Option<Pixel>) -> (u8, Chroma) {
+    let Some(d) = pix.and_then(|p| p.descriptor()) else { return (8, Chroma::Yuv420) };
+    let flags = pix_desc_flags(d.as_ptr());
+    let depth = pix_desc_depth(d.as_ptr()).max(1);
+    let chroma = if flags & (ffi::AV_PIX_FMT_FLAG_RGB | ffi::AV_PIX_FMT_FLAG_PAL) as u64 != 0 {
+        Chroma::Rgb
+    } else if d.nb_components() <= 2 {
+        Chroma::Gray
+    } else {
+        match (d.log2_chroma_w(), d.log2_chroma_h()) {
+            (0, 0) => Chroma::Yuv444,
+            (1, 0) => Chroma::Yuv422,
+            _ => Chroma::Yuv420,
+        }
+    };
+    (depth, chroma)
+}

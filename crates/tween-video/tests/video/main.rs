@@ -1,0 +1,9 @@
+//! Integration tests of tween-video, one binary. Inputs are made with the
+//! `ffmpeg` command in temporary folders; outputs are checked with `ffprobe`
+//! and by decoding them back.
+
+mod decode;
+mod encode;
+mod errors;
+mod helpers;
+mod passthrough;

@@ -1,0 +1,106 @@
+//! Command-line arguments. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// tween: smoother and sharper videos.
+#[derive(Debug, Parser)]
+#[command(name = "tween", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output (-v info, -vv debug). TWEEN_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No progress bar, errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a video smoother: synthesise in-between frames (2x/4x/8x/16x or any fps).
+    Interpolate(InterpolateArgs),
+    /// Measure quality and speed on generated clips against FFmpeg minterpolate and blending.
+    Eval(EvalArgs),
+    /// Print what tween sees in a video (size, rate, frames, depth, colour tags, streams).
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InterpolateArgs {
+    /// Input video (any format FFmpeg reads).
+    pub input: PathBuf,
+    /// Output video; the container follows the extension (.mp4, .mkv, .mov, .webm).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Multiply the frame rate by this factor (2, 4, 8, 16 or any integer ≥ 2). Default 2.
+    #[arg(long, conflicts_with = "fps")]
+    pub factor: Option<u32>,
+    /// Resample to this exact rate: 60, 59.94 (= 60000/1001), 60000/1001, 48…
+    #[arg(long)]
+    pub fps: Option<String>,
+    /// Interpolator: `classical` (optical flow, default, no weights) or `blend` (cross-fade).
+    #[arg(long, default_value = "classical")]
+    pub model: String,
+    /// What to do at a scene cut: hold the nearer frame, blend, or interpolate anyway.
+    #[arg(long, value_enum, default_value_t = SceneCutArg::Hold)]
+    pub scene_cut: SceneCutArg,
+    /// Scene-cut sensitivity: the cut score above which frames are not interpolated (0..1).
+    #[arg(long, default_value_t = tween_core::scene::DEFAULT_SCENE_THRESHOLD)]
+    pub scene_threshold: f64,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Worker threads for interpolation (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// Video codec: libx264 (h264, default), libx265 (h265/hevc), av1 (libsvtav1), vp9, ffv1 (lossless).
+    #[arg(long, default_value = "libx264")]
+    pub codec: String,
+    /// Constant rate factor (quality; lower is better). Default: 18 for x264/x265, the codec's own otherwise.
+    #[arg(long)]
+    pub crf: Option<u8>,
+    /// Encoder preset (x264/x265: ultrafast … veryslow; default medium).
+    #[arg(long)]
+    pub preset: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SceneCutArg {
+    Hold,
+    Blend,
+    Interpolate,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Frame size of the generated clips, WxH.
+    #[arg(long, default_value = "1280x720")]
+    pub size: String,
+    /// Input frames per clip (the ground truth has twice as many).
+    #[arg(long, default_value_t = 40)]
+    pub frames: u32,
+    /// Folder for report.json, worst.png and temporary clips.
+    #[arg(short, long, default_value = "eval-out")]
+    pub out: PathBuf,
+    /// Keep the generated and interpolated clips.
+    #[arg(long)]
+    pub keep: bool,
+    /// Clips to run (default all): pan, zoom, rotate, sprites, brightness, cut, combined.
+    #[arg(long, value_delimiter = ',')]
+    pub clips: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Video to describe.
+    pub input: PathBuf,
+}
