@@ -14,7 +14,10 @@ fn main() {
         cfg.frames = n.parse().expect("frames");
     }
     if let Some(list) = args.get(3).filter(|s| s.as_str() != "all") {
-        cfg.clips = list.split(',').map(|s| ClipKind::from_name(s).expect("clip name")).collect();
+        cfg.clips = list
+            .split(',')
+            .map(|s| ClipKind::from_name(s).expect("clip name"))
+            .collect();
     }
     cfg.tween_binary = args.get(4).map(Into::into);
     cfg.keep_intermediates = std::env::var_os("KEEP").is_some();

@@ -17,7 +17,9 @@ fn main() {
         for f in [0u32, 41] {
             let t = std::time::Instant::now();
             let frame = clip.frame(f);
-            let Pixels::U8(px) = frame.pixels() else { unreachable!() };
+            let Pixels::U8(px) = frame.pixels() else {
+                unreachable!()
+            };
             let path = out.join(format!("{}-{f:02}.png", kind.name()));
             image::save_buffer(&path, px, w, h, image::ExtendedColorType::Rgb8).expect("write png");
             println!("{kind}: build {built:?}, frame {f} {:?}", t.elapsed());

@@ -31,13 +31,21 @@ pub fn run_measured(cmd: &mut Command, log: &Path) -> Result<ChildStats, EvalErr
     cmd.stdin(Stdio::null()).stdout(out).stderr(err);
     let program = PathBuf::from(cmd.get_program());
     let start = Instant::now();
-    let child = cmd.spawn().map_err(|source| EvalError::Spawn { program, source })?;
-    let (status, rusage) = rusage_wait::wait(child.id())
-        .map_err(|source| EvalError::Io { path: log.to_path_buf(), source })?;
+    let child = cmd
+        .spawn()
+        .map_err(|source| EvalError::Spawn { program, source })?;
+    let (status, rusage) = rusage_wait::wait(child.id()).map_err(|source| EvalError::Io {
+        path: log.to_path_buf(),
+        source,
+    })?;
     let wall_s = start.elapsed().as_secs_f64();
     // `child` was reaped by wait4; dropping a std Child neither waits nor kills.
     drop(child);
-    Ok(ChildStats { wall_s, peak_rss_kib: rusage.max_rss_kib, failure: rusage_wait::describe(status) })
+    Ok(ChildStats {
+        wall_s,
+        peak_rss_kib: rusage.max_rss_kib,
+        failure: rusage_wait::describe(status),
+    })
 }
 
 /// The last `max` bytes of a log file, for error messages.
@@ -80,7 +88,11 @@ mod rusage_wait {
         }
         // ru_maxrss is in KiB on Linux (bytes on macOS).
         let max_rss = ru.ru_maxrss.max(0) as u64;
-        let max_rss_kib = if cfg!(target_os = "macos") { max_rss / 1024 } else { max_rss };
+        let max_rss_kib = if cfg!(target_os = "macos") {
+            max_rss / 1024
+        } else {
+            max_rss
+        };
         Ok((status, Usage { max_rss_kib }))
     }
 
@@ -118,7 +130,11 @@ mod tests {
         assert!(ok.wall_s >= 0.2, "{}", ok.wall_s);
         assert!(ok.peak_rss_kib > 1000, "{}", ok.peak_rss_kib);
         assert_eq!(log_tail(&log, 100), "hello");
-        let bad = run_measured(Command::new("sh").args(["-c", "echo oops >&2; exit 3"]), &dir.join("bad.log")).unwrap();
+        let bad = run_measured(
+            Command::new("sh").args(["-c", "echo oops >&2; exit 3"]),
+            &dir.join("bad.log"),
+        )
+        .unwrap();
         assert_eq!(bad.failure.as_deref(), Some("exit status 3"));
         assert_eq!(log_tail(&dir.join("bad.log"), 100), "oops");
         let missing = run_measured(&mut Command::new("/nonexistent/tween"), &dir.join("m.log"));

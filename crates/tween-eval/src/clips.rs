@@ -58,9 +58,13 @@ impl ClipKind {
         }
     }
 
-    /// Parses a [`ClipKind::name`].
+    /// Parses a [`ClipKind::name`]; also accepts the short forms `rotate` and `cut`.
     pub fn from_name(s: &str) -> Option<ClipKind> {
-        ClipKind::ALL.into_iter().find(|k| k.name() == s)
+        match s {
+            "rotate" => Some(ClipKind::Rotation),
+            "cut" => Some(ClipKind::SceneCut),
+            _ => ClipKind::ALL.into_iter().find(|k| k.name() == s),
+        }
     }
 }
 
@@ -88,25 +92,72 @@ pub struct Clip {
 impl Clip {
     /// Builds the clip of `kind` at `width`×`height` with `input_frames` input frames.
     pub fn new(kind: ClipKind, width: u32, height: u32, input_frames: u32, seed: u64) -> Clip {
-        let b = Builder { w: width as f64, h: height as f64, s: width as f64 / 1280.0, seed };
+        let b = Builder {
+            w: width as f64,
+            h: height as f64,
+            s: width as f64 / 1280.0,
+            seed,
+        };
         let n = input_frames;
         let scenes = match kind {
-            ClipKind::Pan => vec![(0, b.scene(1, Camera { pan: (7.3, 2.9), ..Camera::default() }))],
+            ClipKind::Pan => vec![(
+                0,
+                b.scene(
+                    1,
+                    Camera {
+                        pan: (7.3, 2.9),
+                        ..Camera::default()
+                    },
+                ),
+            )],
             ClipKind::Zoom => vec![(
                 0,
-                b.scene(2, Camera { zoom_amp: 0.3, zoom_period: 180.0, zoom_rate: 0.0, ..Camera::default() }),
+                b.scene(
+                    2,
+                    Camera {
+                        zoom_amp: 0.3,
+                        zoom_period: 180.0,
+                        zoom_rate: 0.0,
+                        ..Camera::default()
+                    },
+                ),
             )],
             ClipKind::Rotation => {
-                vec![(0, b.scene(3, Camera { spin: 0.45f64.to_radians(), ..Camera::default() }))]
+                vec![(
+                    0,
+                    b.scene(
+                        3,
+                        Camera {
+                            spin: 0.45f64.to_radians(),
+                            ..Camera::default()
+                        },
+                    ),
+                )]
             }
             ClipKind::Sprites => {
-                let mut s = b.scene(4, Camera { pan: (2.1, -0.8), ..Camera::default() });
+                let mut s = b.scene(
+                    4,
+                    Camera {
+                        pan: (2.1, -0.8),
+                        ..Camera::default()
+                    },
+                );
                 s.sprites = b.sprites(40, 6);
                 vec![(0, s)]
             }
             ClipKind::Brightness => {
-                let mut s = b.scene(5, Camera { pan: (3.2, 1.1), ..Camera::default() });
-                s.gain = Gain { base: 0.68, amp: 0.32, period: 64.0 };
+                let mut s = b.scene(
+                    5,
+                    Camera {
+                        pan: (3.2, 1.1),
+                        ..Camera::default()
+                    },
+                );
+                s.gain = Gain {
+                    base: 0.68,
+                    amp: 0.32,
+                    period: 64.0,
+                };
                 vec![(0, s)]
             }
             ClipKind::SceneCut => {
@@ -114,8 +165,21 @@ impl Clip {
                 // frames before 2·(n/2) — including the held-out one just before
                 // it — belong to the first scene.
                 let cut = 2 * (n / 2).max(1);
-                let a = b.scene(6, Camera { pan: (6.0, 0.0), ..Camera::default() });
-                let mut c = b.scene(7, Camera { pan: (-3.5, 2.5), spin: 0.2f64.to_radians(), ..Camera::default() });
+                let a = b.scene(
+                    6,
+                    Camera {
+                        pan: (6.3, 0.9),
+                        ..Camera::default()
+                    },
+                );
+                let mut c = b.scene(
+                    7,
+                    Camera {
+                        pan: (-3.5, 2.5),
+                        spin: 0.2f64.to_radians(),
+                        ..Camera::default()
+                    },
+                );
                 c.sprites = b.sprites(70, 2);
                 vec![(0, a), (cut, c)]
             }
@@ -131,16 +195,32 @@ impl Clip {
                     },
                 );
                 s.sprites = b.sprites(80, 4);
-                s.gain = Gain { base: 0.8, amp: 0.2, period: 90.0 };
+                s.gain = Gain {
+                    base: 0.8,
+                    amp: 0.2,
+                    period: 90.0,
+                };
                 vec![(0, s)]
             }
         };
-        Clip { kind, width, height, input_frames: n, scenes }
+        Clip {
+            kind,
+            width,
+            height,
+            input_frames: n,
+            scenes,
+        }
     }
 
     /// Ground-truth frame `f` (0..2·input_frames): frame 2k is input frame k.
     pub fn frame(&self, f: u32) -> Frame {
-        let scene = &self.scenes.iter().rev().find(|(start, _)| *start <= f).unwrap_or(&self.scenes[0]).1;
+        let scene = &self
+            .scenes
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= f)
+            .unwrap_or(&self.scenes[0])
+            .1;
         scene.render(f as f64, self.width, self.height)
     }
 
@@ -165,7 +245,11 @@ impl Builder {
         let th = (h_px * TEXEL_SCALE).round().max(8.0) as usize;
         let cell = (cell_px * TEXEL_SCALE) as f32;
         let seed = self.seed.wrapping_mul(1_000_003).wrapping_add(salt);
-        Arc::new(Texture::generate(tw, th, &TextureStyle::from_seed(seed, cell.max(6.0))))
+        Arc::new(Texture::generate(
+            tw,
+            th,
+            &TextureStyle::from_seed(seed, cell.max(6.0)),
+        ))
     }
 
     /// A scene over a background that repeats every 1.5 screens, motion scaled.
@@ -189,11 +273,23 @@ impl Builder {
                 let r = |k: i64| hash(self.seed ^ salt, i as i64, k, 17) as f64;
                 let size = self.h * (0.07 + 0.09 * r(0));
                 let shape = if i % 2 == 0 {
-                    Shape::Ellipse { rx: size, ry: size * (0.6 + 0.4 * r(1)) }
+                    Shape::Ellipse {
+                        rx: size,
+                        ry: size * (0.6 + 0.4 * r(1)),
+                    }
                 } else {
-                    Shape::RoundedBox { hx: size, hy: size * (0.5 + 0.4 * r(1)), r: size * 0.2 }
+                    Shape::RoundedBox {
+                        hx: size,
+                        hy: size * (0.5 + 0.4 * r(1)),
+                        r: size * 0.2,
+                    }
                 };
-                let texture = self.texture(salt * 100 + i, size * 2.5, size * 2.5, (size / 3.0).max(4.0));
+                let texture = self.texture(
+                    salt * 100 + i,
+                    size * 2.5,
+                    size * 2.5,
+                    (size / 3.0).max(4.0),
+                );
                 let amp = (self.w * (0.15 + 0.2 * r(2)), self.h * (0.1 + 0.2 * r(3)));
                 let speed = 9.0 * self.s * (0.5 + 0.5 * r(4));
                 // Peak speed amp·freq; split it between the axes.
@@ -221,8 +317,14 @@ mod tests {
     fn names_round_trip() {
         for k in ClipKind::ALL {
             assert_eq!(ClipKind::from_name(k.name()), Some(k));
-            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.name())
+            );
         }
+        assert_eq!(ClipKind::from_name("cut"), Some(ClipKind::SceneCut));
+        assert_eq!(ClipKind::from_name("rotate"), Some(ClipKind::Rotation));
+        assert_eq!(ClipKind::from_name("spin"), None);
     }
 
     #[test]
@@ -232,6 +334,11 @@ mod tests {
         // Frame 5 (held out) continues scene one; frame 6 (input 3) is scene two.
         let (f4, f5, f6) = (c.frame(4), c.frame(5), c.frame(6));
         let p = tween_core::metrics::psnr;
-        assert!(p(&f4, &f5) > p(&f5, &f6) + 3.0, "{} {}", p(&f4, &f5), p(&f5, &f6));
+        assert!(
+            p(&f4, &f5) > p(&f5, &f6) + 3.0,
+            "{} {}",
+            p(&f4, &f5),
+            p(&f5, &f6)
+        );
     }
 }

@@ -13,8 +13,17 @@ use tween_core::{Frame, Pixels};
 /// Frame rate of the input clips.
 pub const INPUT_FPS: u32 = 30;
 
+/// File name of each clip's input: NUT keeps exact 1/30 s timestamps.
+pub const INPUT_FILE: &str = "in.nut";
+
 /// Encodes `count` frames of `w`×`h`, produced one at a time by `frame(i)`, as
-/// a lossless FFV1/gbrp Matroska file at [`INPUT_FPS`]. FFmpeg's messages go to `log`.
+/// a lossless FFV1/gbrp file at [`INPUT_FPS`]. FFmpeg's messages go to `log`.
+///
+/// Use a container with exact timestamps ([`INPUT_FILE`], NUT): Matroska
+/// stores milliseconds, so 30 fps becomes 0, 33, 67, 100 ms … and the
+/// in-between of a pair sits at t = 0.485, 0.5 or 0.515 instead of 0.5. That
+/// jitter moves every motion-compensated frame off the ground truth by 1.5 % of
+/// the motion and flips hold-the-earlier-frame decisions at scene cuts.
 pub fn encode_input(
     ffmpeg: &Path,
     out: &Path,
@@ -28,19 +37,26 @@ pub fn encode_input(
     let rate = INPUT_FPS.to_string();
     let mut child = Command::new(ffmpeg)
         .args(["-hide_banner", "-nostdin", "-y", "-v", "warning"])
-        .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", &size, "-r", &rate, "-i", "-"])
+        .args([
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", &size, "-r", &rate, "-i", "-",
+        ])
         .args(["-c:v", "ffv1", "-pix_fmt", "gbrp"])
         .arg(out)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(log_file)
         .spawn()
-        .map_err(|source| EvalError::Spawn { program: ffmpeg.to_path_buf(), source })?;
+        .map_err(|source| EvalError::Spawn {
+            program: ffmpeg.to_path_buf(),
+            source,
+        })?;
     let mut stdin = child.stdin.take().expect("stdin was piped");
     let mut write_err = None;
     for i in 0..count {
         let f = frame(i);
-        let Pixels::U8(bytes) = f.pixels() else { unreachable!("scenes render 8-bit frames") };
+        let Pixels::U8(bytes) = f.pixels() else {
+            unreachable!("scenes render 8-bit frames")
+        };
         if let Err(e) = stdin.write_all(bytes) {
             write_err = Some(e);
             break;
@@ -62,11 +78,23 @@ pub fn encode_input(
 /// Width and height of the first video stream of `path`.
 pub fn probe_size(ffprobe: &Path, path: &Path) -> Result<(u32, u32), EvalError> {
     let out = Command::new(ffprobe)
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path)
         .stdin(Stdio::null())
         .output()
-        .map_err(|source| EvalError::Spawn { program: ffprobe.to_path_buf(), source })?;
+        .map_err(|source| EvalError::Spawn {
+            program: ffprobe.to_path_buf(),
+            source,
+        })?;
     let text = String::from_utf8_lossy(&out.stdout);
     let bad = || EvalError::Decode {
         path: path.to_path_buf(),
@@ -79,7 +107,10 @@ pub fn probe_size(ffprobe: &Path, path: &Path) -> Result<(u32, u32), EvalError> 
     };
     let line = text.lines().next().ok_or_else(bad)?;
     let (w, h) = line.trim().split_once(',').ok_or_else(bad)?;
-    Ok((w.trim().parse().map_err(|_| bad())?, h.trim().parse().map_err(|_| bad())?))
+    Ok((
+        w.trim().parse().map_err(|_| bad())?,
+        h.trim().parse().map_err(|_| bad())?,
+    ))
 }
 
 /// Decodes every frame of `path` (expected `w`×`h`) to 8-bit RGB, in order,
@@ -97,12 +128,23 @@ pub fn decode_frames(
     let mut child = Command::new(ffmpeg)
         .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
         .arg(path)
-        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log_file)
         .spawn()
-        .map_err(|source| EvalError::Spawn { program: ffmpeg.to_path_buf(), source })?;
+        .map_err(|source| EvalError::Spawn {
+            program: ffmpeg.to_path_buf(),
+            source,
+        })?;
     let mut stdout = child.stdout.take().expect("stdout was piped");
     let frame_bytes = w as usize * h as usize * 3;
     let mut count = 0;
@@ -112,7 +154,9 @@ pub fn decode_frames(
         match read_full(&mut stdout, &mut buf) {
             Ok(0) => break Ok(()),
             Ok(n) if n < frame_bytes => {
-                break Err(format!("stream ends inside frame {count} ({n} of {frame_bytes} bytes)"))
+                break Err(format!(
+                    "stream ends inside frame {count} ({n} of {frame_bytes} bytes)"
+                ))
             }
             Ok(_) => {
                 if !each(count, Frame::from_u8(w, h, buf)) {
@@ -133,7 +177,10 @@ pub fn decode_frames(
     }
     let status = child.wait().map_err(EvalError::io(path))?;
     if let Err(message) = result {
-        return Err(EvalError::Decode { path: path.to_path_buf(), message });
+        return Err(EvalError::Decode {
+            path: path.to_path_buf(),
+            message,
+        });
     }
     if !status.success() {
         return Err(EvalError::ChildFailed {

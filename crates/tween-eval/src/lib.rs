@@ -30,7 +30,10 @@ pub mod worst;
 
 pub use clips::{Clip, ClipKind};
 pub use error::EvalError;
-pub use report::{ClipReport, EvalReport, Method, MethodResult, MethodSummary, TargetCheck, TargetStatus, WorstFrame};
+pub use report::{
+    ClipReport, EvalReport, Method, MethodResult, MethodSummary, TargetCheck, TargetStatus,
+    WorstFrame,
+};
 pub use runner::MAX_MISSING_TAIL;
 
 use std::path::PathBuf;
@@ -93,14 +96,23 @@ impl EvalConfig {
     /// Checks the configuration before any work starts.
     pub fn validate(&self) -> Result<(), EvalError> {
         let bad = |m: String| Err(EvalError::InvalidConfig(m));
-        if self.width < 32 || self.height < 32 || self.width % 2 != 0 || self.height % 2 != 0 {
-            return bad(format!("size {}x{}: width and height must be even and at least 32", self.width, self.height));
+        if self.width < 32 || self.height < 32 || (self.width | self.height) & 1 != 0 {
+            return bad(format!(
+                "size {}x{}: width and height must be even and at least 32",
+                self.width, self.height
+            ));
         }
         if self.width > 7680 || self.height > 4320 {
-            return bad(format!("size {}x{} is larger than 7680x4320", self.width, self.height));
+            return bad(format!(
+                "size {}x{} is larger than 7680x4320",
+                self.width, self.height
+            ));
         }
         if self.frames < 3 {
-            return bad(format!("{} input frames per clip: at least 3 are needed", self.frames));
+            return bad(format!(
+                "{} input frames per clip: at least 3 are needed",
+                self.frames
+            ));
         }
         if self.clips.is_empty() {
             return bad("no clips selected".into());
@@ -120,19 +132,28 @@ pub fn run(cfg: &EvalConfig) -> Result<EvalReport, EvalError> {
     let mut clips = Vec::new();
     let mut worst: Option<runner::WorstCandidate> = None;
     for &kind in &cfg.clips {
-        let (report, candidate) = runner::run_clip(cfg, kind, worst.as_ref().map(|w| w.tween_psnr_db))?;
+        let (report, candidate) =
+            runner::run_clip(cfg, kind, worst.as_ref().map(|w| w.tween_psnr_db))?;
         clips.push(report);
         if candidate.is_some() {
             worst = candidate;
         }
     }
     let methods = cfg.methods();
-    let overall = methods.iter().filter_map(|&m| report::summarise(&clips, m, None)).collect();
+    let overall = methods
+        .iter()
+        .filter_map(|&m| report::summarise(&clips, m, None))
+        .collect();
     let targets = report::targets(&clips, cfg.width, cfg.height);
     let worst_frame = match worst {
         Some(w) => {
             let png = "worst.png";
-            worst::write_png(&cfg.out_dir.join(png), &w.truth, &w.tween, w.minterpolate.as_ref())?;
+            worst::write_png(
+                &cfg.out_dir.join(png),
+                &w.truth,
+                &w.tween,
+                w.minterpolate.as_ref(),
+            )?;
             Some(WorstFrame {
                 clip: w.clip,
                 frame: w.frame,

@@ -140,17 +140,31 @@ pub struct EvalReport {
 }
 
 fn mean(v: impl IntoIterator<Item = f64>) -> Option<f64> {
-    let (s, n) = v.into_iter().fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    let (s, n) = v
+        .into_iter()
+        .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     (n > 0).then(|| s / n as f64)
 }
 
 /// Summary of `method` over the clips where it succeeded and, when `with` is
 /// given, where that other method succeeded too.
-pub(crate) fn summarise(clips: &[ClipReport], method: Method, with: Option<Method>) -> Option<MethodSummary> {
-    let ok = |c: &ClipReport, m: Method| c.methods.iter().find(|r| r.method == m).is_some_and(|r| r.error.is_none());
+pub(crate) fn summarise(
+    clips: &[ClipReport],
+    method: Method,
+    with: Option<Method>,
+) -> Option<MethodSummary> {
+    let ok = |c: &ClipReport, m: Method| {
+        c.methods
+            .iter()
+            .find(|r| r.method == m)
+            .is_some_and(|r| r.error.is_none())
+    };
     let results: Vec<&MethodResult> = clips
         .iter()
-        .filter(|c| with.map_or(true, |w| ok(c, w)))
+        .filter(|c| match with {
+            Some(w) => ok(c, w),
+            None => true,
+        })
         .filter_map(|c| c.methods.iter().find(|r| r.method == method))
         .collect();
     if results.is_empty() {
@@ -173,7 +187,13 @@ pub(crate) fn summarise(clips: &[ClipReport], method: Method, with: Option<Metho
     })
 }
 
-fn check(name: &str, value: Option<f64>, target: f64, unit: &str, note: Option<String>) -> TargetCheck {
+fn check(
+    name: &str,
+    value: Option<f64>,
+    target: f64,
+    unit: &str,
+    note: Option<String>,
+) -> TargetCheck {
     let status = match value {
         Some(v) if note.is_none() => {
             if v >= target {
@@ -184,7 +204,14 @@ fn check(name: &str, value: Option<f64>, target: f64, unit: &str, note: Option<S
         }
         _ => TargetStatus::NotApplicable,
     };
-    TargetCheck { name: name.into(), value, target, unit: unit.into(), status, note }
+    TargetCheck {
+        name: name.into(),
+        value,
+        target,
+        unit: unit.into(),
+        status,
+        note,
+    }
 }
 
 /// The three targets, measured on the clips where both tween and minterpolate succeeded.
@@ -202,14 +229,30 @@ pub(crate) fn targets(clips: &[ClipReport], width: u32, height: u32) -> Vec<Targ
     let size_note = ((width, height) != (1280, 720))
         .then(|| format!("the target is for 1280x720; this run is {width}x{height}"));
     vec![
-        check("tween PSNR - minterpolate PSNR", gain, TARGET_PSNR_GAIN_DB, "dB", gain.is_none().then(missing).flatten()),
-        check("tween speed / minterpolate speed", speed, TARGET_SPEEDUP, "x", speed.is_none().then(missing).flatten()),
+        check(
+            "tween PSNR - minterpolate PSNR",
+            gain,
+            TARGET_PSNR_GAIN_DB,
+            "dB",
+            gain.is_none().then(missing).flatten(),
+        ),
+        check(
+            "tween speed / minterpolate speed",
+            speed,
+            TARGET_SPEEDUP,
+            "x",
+            speed.is_none().then(missing).flatten(),
+        ),
         check(
             "tween output fps at 1280x720 2x",
             fps,
             TARGET_FPS_720P,
             "fps",
-            if fps.is_none() { Some("no tween results".into()) } else { size_note },
+            if fps.is_none() {
+                Some("no tween results".into())
+            } else {
+                size_note
+            },
         ),
     ]
 }
@@ -260,7 +303,11 @@ impl EvalReport {
         }
         let _ = writeln!(s, "{}", "-".repeat(header.len()));
         for (i, o) in self.overall.iter().enumerate() {
-            let failed = if o.clips_failed > 0 { format!("  ({} clip(s) failed)", o.clips_failed) } else { String::new() };
+            let failed = if o.clips_failed > 0 {
+                format!("  ({} clip(s) failed)", o.clips_failed)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
                 "{:<11} {:<13} {} {} {} {} {} {:>6}{failed}",
@@ -286,9 +333,21 @@ impl EvalReport {
                 TargetStatus::Miss => "MISS",
                 TargetStatus::NotApplicable => "N/A",
             };
-            let target = if t.unit == "dB" { format!(">= {:+} dB", t.target) } else { format!(">= {} {}", t.target, t.unit) };
-            let note = t.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default();
-            let _ = writeln!(s, "  {:<34} {:>12}   target {:<12} {status}{note}", t.name, value, target);
+            let target = if t.unit == "dB" {
+                format!(">= {:+} dB", t.target)
+            } else {
+                format!(">= {} {}", t.target, t.unit)
+            };
+            let note = t
+                .note
+                .as_deref()
+                .map(|n| format!("  ({n})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {:<34} {:>12}   target {:<12} {status}{note}",
+                t.name, value, target
+            );
         }
         if let Some(w) = &self.worst {
             let _ = writeln!(

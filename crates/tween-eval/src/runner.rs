@@ -5,7 +5,7 @@
 use crate::align::Alignment;
 use crate::child::{log_tail, run_measured, ChildStats};
 use crate::clips::{Clip, ClipKind};
-use crate::decode::{decode_frames, encode_input, probe_size, INPUT_FPS};
+use crate::decode::{decode_frames, encode_input, probe_size, INPUT_FILE, INPUT_FPS};
 use crate::error::EvalError;
 use crate::report::{ClipReport, Method, MethodResult, PSNR_CAP_DB};
 use crate::EvalConfig;
@@ -15,8 +15,8 @@ use tween_core::metrics::{psnr, ssim};
 use tween_core::Frame;
 
 /// An output may lack up to this many frames at its end: FFmpeg 5.1's
-/// minterpolate keeps its look-ahead frames at end of stream (it writes 2n−4
-/// frames for n inputs) and tween writes 2n−1. Held-out frames missing from any
+/// minterpolate keeps its look-ahead frames at end of stream (it writes 2n−3
+/// or 2n−4 frames for n inputs) and tween writes 2n−1. Held-out frames missing from any
 /// successful method are left out of the scores of all methods.
 pub const MAX_MISSING_TAIL: usize = 4;
 
@@ -50,8 +50,10 @@ fn cap(p: f64) -> f64 {
 fn command(cfg: &EvalConfig, method: Method, input: &Path, output: &Path) -> Option<Command> {
     let ffmpeg = |filter: String| {
         let mut c = Command::new(&cfg.ffmpeg);
-        c.args(["-hide_banner", "-nostdin", "-y", "-v", "warning", "-i"]).arg(input);
-        c.args(["-vf", &filter, "-c:v", "ffv1", "-pix_fmt", "gbrp"]).arg(output);
+        c.args(["-hide_banner", "-nostdin", "-y", "-v", "warning", "-i"])
+            .arg(input);
+        c.args(["-vf", &filter, "-c:v", "ffv1", "-pix_fmt", "gbrp"])
+            .arg(output);
         c
     };
     let fps = 2 * INPUT_FPS;
@@ -80,14 +82,24 @@ pub(crate) fn run_clip(
     let clip = Clip::new(kind, cfg.width, cfg.height, cfg.frames, cfg.seed);
     let dir = cfg.out_dir.join(kind.name());
     std::fs::create_dir_all(&dir).map_err(EvalError::io(&dir))?;
-    let input = dir.join("in.mkv");
-    tracing::info!(clip = kind.name(), "rendering and encoding {n} input frames");
+    let input = dir.join(INPUT_FILE);
+    tracing::info!(
+        clip = kind.name(),
+        "rendering and encoding {n} input frames"
+    );
     let mut sources = Vec::with_capacity(n);
-    encode_input(&cfg.ffmpeg, &input, &dir.join("encode.log"), (cfg.width, cfg.height), cfg.frames, |i| {
-        let f = clip.frame(2 * i);
-        sources.push(f.clone());
-        f
-    })?;
+    encode_input(
+        &cfg.ffmpeg,
+        &input,
+        &dir.join("encode.log"),
+        (cfg.width, cfg.height),
+        cfg.frames,
+        |i| {
+            let f = clip.frame(2 * i);
+            sources.push(f.clone());
+            f
+        },
+    )?;
     // The held-out frame after the last input frame has no pair: never rendered or scored.
     let held: Vec<Frame> = (0..n - 1).map(|k| clip.frame(2 * k as u32 + 1)).collect();
 
@@ -99,7 +111,9 @@ pub(crate) fn run_clip(
             Method::Blend => "blend.mkv",
         };
         let output = dir.join(file);
-        let Some(mut cmd) = command(cfg, method, &input, &output) else { continue };
+        let Some(mut cmd) = command(cfg, method, &input, &output) else {
+            continue;
+        };
         tracing::info!(clip = kind.name(), method = method.name(), "running");
         let log = dir.join(format!("{}.log", method.name()));
         let stats = run_measured(&mut cmd, &log)?;
@@ -125,10 +139,19 @@ pub(crate) fn run_clip(
 
     // Held-out frames every successful method produced.
     let common: Vec<usize> = (0..n - 1)
-        .filter(|&k| scored.iter().filter(|s| s.error.is_none()).all(|s| s.frames[k].is_some()))
+        .filter(|&k| {
+            scored
+                .iter()
+                .filter(|s| s.error.is_none())
+                .all(|s| s.frames[k].is_some())
+        })
         .collect();
     let methods = scored.iter().map(|s| method_result(s, &common)).collect();
-    let report = ClipReport { clip: kind, scored_frames: common.iter().map(|&k| 2 * k as u32 + 1).collect(), methods };
+    let report = ClipReport {
+        clip: kind,
+        scored_frames: common.iter().map(|&k| 2 * k as u32 + 1).collect(),
+        methods,
+    };
 
     let worst = worst_candidate(cfg, kind, &scored, &common, &held, &dir, worst_so_far)?;
     if !cfg.keep_intermediates {
@@ -140,11 +163,20 @@ pub(crate) fn run_clip(
 }
 
 /// Decodes `s.output`, checks size, frame count and alignment, scores held-out frames.
-fn score(cfg: &EvalConfig, s: &mut Scored, dir: &Path, sources: &[Frame], held: &[Frame]) -> Result<(), String> {
+fn score(
+    cfg: &EvalConfig,
+    s: &mut Scored,
+    dir: &Path,
+    sources: &[Frame],
+    held: &[Frame],
+) -> Result<(), String> {
     let n = sources.len();
     let size = probe_size(&cfg.ffprobe, &s.output).map_err(|e| e.to_string())?;
     if size != (cfg.width, cfg.height) {
-        return Err(format!("output is {}x{}, expected {}x{}", size.0, size.1, cfg.width, cfg.height));
+        return Err(format!(
+            "output is {}x{}, expected {}x{}",
+            size.0, size.1, cfg.width, cfg.height
+        ));
     }
     let log = dir.join(format!("{}-decode.log", s.method.name()));
     let mut alignment = Alignment::default();
@@ -173,7 +205,11 @@ fn score(cfg: &EvalConfig, s: &mut Scored, dir: &Path, sources: &[Frame], held: 
 fn method_result(s: &Scored, common: &[usize]) -> MethodResult {
     let mib = |kib: u64| kib as f64 / 1024.0;
     let ok = s.error.is_none();
-    let scores: Vec<(f64, f64)> = if ok { common.iter().filter_map(|&k| s.frames[k]).collect() } else { Vec::new() };
+    let scores: Vec<(f64, f64)> = if ok {
+        common.iter().filter_map(|&k| s.frames[k]).collect()
+    } else {
+        Vec::new()
+    };
     let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
     let frame_psnr_db: Vec<f64> = scores.iter().map(|p| p.0).collect();
     let frame_ssim: Vec<f64> = scores.iter().map(|p| p.1).collect();
@@ -208,7 +244,9 @@ fn worst_candidate(
     worst_so_far: Option<f64>,
 ) -> Result<Option<WorstCandidate>, EvalError> {
     let ok = |m: Method| scored.iter().find(|s| s.method == m && s.error.is_none());
-    let Some(tween) = ok(Method::Tween) else { return Ok(None) };
+    let Some(tween) = ok(Method::Tween) else {
+        return Ok(None);
+    };
     let Some((k, p)) = common
         .iter()
         .filter_map(|&k| tween.frames[k].map(|(p, _)| (k, p)))
@@ -232,7 +270,9 @@ fn worst_candidate(
         })?;
         Ok(found)
     };
-    let Some(tween_frame) = grab(tween)? else { return Ok(None) };
+    let Some(tween_frame) = grab(tween)? else {
+        return Ok(None);
+    };
     let mi = ok(Method::Minterpolate);
     Ok(Some(WorstCandidate {
         clip,

@@ -46,9 +46,16 @@ impl Camera {
 /// The outline of a sprite.
 #[derive(Clone, Copy, Debug)]
 pub enum Shape {
-    Ellipse { rx: f64, ry: f64 },
+    Ellipse {
+        rx: f64,
+        ry: f64,
+    },
     /// A box with half-sizes and corner radius.
-    RoundedBox { hx: f64, hy: f64, r: f64 },
+    RoundedBox {
+        hx: f64,
+        hy: f64,
+        r: f64,
+    },
 }
 
 impl Shape {
@@ -110,7 +117,11 @@ pub struct Gain {
 
 impl Default for Gain {
     fn default() -> Self {
-        Gain { base: 1.0, amp: 0.0, period: 0.0 }
+        Gain {
+            base: 1.0,
+            amp: 0.0,
+            period: 0.0,
+        }
     }
 }
 
@@ -159,49 +170,61 @@ impl Scene {
             .iter()
             .map(|s| {
                 let (sin, cos) = (-s.spin * t).sin_cos();
-                PlacedSprite { sprite: s, centre: s.centre(t), cos, sin, bound: s.shape.bound() + 2.0 }
+                PlacedSprite {
+                    sprite: s,
+                    centre: s.centre(t),
+                    cos,
+                    sin,
+                    bound: s.shape.bound() + 2.0,
+                }
             })
             .collect();
         let mut data = vec![0u8; wu * hu * 3];
-        data.par_chunks_mut(wu * 3).enumerate().for_each(|(py, row)| {
-            let y = py as f64 + 0.5;
-            // Sprites whose bounding circle touches this row.
-            let near: Vec<&PlacedSprite> =
-                placed.iter().filter(|p| (p.centre.1 - y).abs() <= p.bound).collect();
-            for px in 0..wu {
-                let x = px as f64 + 0.5;
-                let mut acc = [0.0f32; 3];
-                for &(ox, oy) in &SUB {
-                    let (sx, sy) = (x + ox, y + oy);
-                    let wx = (m[0] * sx + m[1] * sy + m[2]) * ts;
-                    let wy = (m[3] * sx + m[4] * sy + m[5]) * ts;
-                    let mut c = self.background.sample(wx as f32, wy as f32);
-                    for p in &near {
-                        let (dx, dy) = (sx - p.centre.0, sy - p.centre.1);
-                        if dx.abs() > p.bound {
-                            continue;
-                        }
-                        let lx = p.cos * dx - p.sin * dy;
-                        let ly = p.sin * dx + p.cos * dy;
-                        // Coverage ramps over one sub-sample (half a pixel).
-                        let alpha = (0.5 - 2.0 * p.sprite.shape.distance(lx, ly)).clamp(0.0, 1.0) as f32;
-                        if alpha > 0.0 {
-                            let sc = p.sprite.texture.sample((lx * ts) as f32, (ly * ts) as f32);
-                            for k in 0..3 {
-                                c[k] += (sc[k] - c[k]) * alpha;
+        data.par_chunks_mut(wu * 3)
+            .enumerate()
+            .for_each(|(py, row)| {
+                let y = py as f64 + 0.5;
+                // Sprites whose bounding circle touches this row.
+                let near: Vec<&PlacedSprite> = placed
+                    .iter()
+                    .filter(|p| (p.centre.1 - y).abs() <= p.bound)
+                    .collect();
+                for px in 0..wu {
+                    let x = px as f64 + 0.5;
+                    let mut acc = [0.0f32; 3];
+                    for &(ox, oy) in &SUB {
+                        let (sx, sy) = (x + ox, y + oy);
+                        let wx = (m[0] * sx + m[1] * sy + m[2]) * ts;
+                        let wy = (m[3] * sx + m[4] * sy + m[5]) * ts;
+                        let mut c = self.background.sample(wx as f32, wy as f32);
+                        for p in &near {
+                            let (dx, dy) = (sx - p.centre.0, sy - p.centre.1);
+                            if dx.abs() > p.bound {
+                                continue;
                             }
+                            let lx = p.cos * dx - p.sin * dy;
+                            let ly = p.sin * dx + p.cos * dy;
+                            // Coverage ramps over one sub-sample (half a pixel).
+                            let alpha = (0.5 - 2.0 * p.sprite.shape.distance(lx, ly))
+                                .clamp(0.0, 1.0) as f32;
+                            if alpha > 0.0 {
+                                let sc =
+                                    p.sprite.texture.sample((lx * ts) as f32, (ly * ts) as f32);
+                                for k in 0..3 {
+                                    c[k] += (sc[k] - c[k]) * alpha;
+                                }
+                            }
+                        }
+                        for k in 0..3 {
+                            acc[k] += c[k];
                         }
                     }
                     for k in 0..3 {
-                        acc[k] += c[k];
+                        let v = acc[k] * 0.25 * gain;
+                        row[px * 3 + k] = (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
                     }
                 }
-                for k in 0..3 {
-                    let v = acc[k] * 0.25 * gain;
-                    row[px * 3 + k] = (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
-                }
-            }
-        });
+            });
         Frame::from_u8(w, h, data)
     }
 }
@@ -223,7 +246,10 @@ mod tests {
 
     #[test]
     fn integer_pan_is_an_exact_shift() {
-        let s = scene(Camera { pan: (2.0, 1.0), ..Camera::default() });
+        let s = scene(Camera {
+            pan: (2.0, 1.0),
+            ..Camera::default()
+        });
         let (a, b) = (s.render(0.0, 40, 30), s.render(1.0, 40, 30));
         let (ta, tb) = (a.to_f32(), b.to_f32());
         for y in 0..29 {
@@ -242,7 +268,11 @@ mod tests {
         let mut s = scene(Camera::default());
         let tex = Arc::new(Texture::generate(8, 8, &TextureStyle::from_seed(1, 4.0)));
         s.sprites.push(Sprite {
-            shape: Shape::RoundedBox { hx: 8.0, hy: 6.0, r: 2.0 },
+            shape: Shape::RoundedBox {
+                hx: 8.0,
+                hy: 6.0,
+                r: 2.0,
+            },
             texture: tex,
             origin: (20.0, 15.0),
             drift: (0.0, 0.0),
@@ -257,7 +287,15 @@ mod tests {
         let px = |f: &Frame, x: usize, y: usize| f.to_f32()[(y * 40 + x) * 3];
         assert_eq!(px(&with, 1, 1), px(&without, 1, 1));
         assert_ne!(with, without);
-        assert!(Shape::RoundedBox { hx: 8.0, hy: 6.0, r: 2.0 }.distance(0.0, 0.0) < -5.9);
+        assert!(
+            Shape::RoundedBox {
+                hx: 8.0,
+                hy: 6.0,
+                r: 2.0
+            }
+            .distance(0.0, 0.0)
+                < -5.9
+        );
         assert!((Shape::Ellipse { rx: 4.0, ry: 4.0 }.distance(6.0, 0.0) - 2.0).abs() < 1e-9);
     }
 }

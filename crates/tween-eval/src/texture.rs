@@ -39,13 +39,33 @@ impl TextureStyle {
     pub fn from_seed(seed: u64, base_cell: f32) -> Self {
         const PALETTES: [[[f32; 3]; 4]; 4] = [
             // dusk: deep blue, violet, orange, pale yellow
-            [[0.10, 0.14, 0.35], [0.45, 0.25, 0.50], [0.90, 0.50, 0.20], [0.98, 0.90, 0.60]],
+            [
+                [0.10, 0.14, 0.35],
+                [0.45, 0.25, 0.50],
+                [0.90, 0.50, 0.20],
+                [0.98, 0.90, 0.60],
+            ],
             // forest: dark green, moss, ochre, sky
-            [[0.06, 0.20, 0.10], [0.30, 0.45, 0.15], [0.75, 0.60, 0.30], [0.60, 0.80, 0.95]],
+            [
+                [0.06, 0.20, 0.10],
+                [0.30, 0.45, 0.15],
+                [0.75, 0.60, 0.30],
+                [0.60, 0.80, 0.95],
+            ],
             // stone and brick
-            [[0.20, 0.18, 0.17], [0.55, 0.30, 0.22], [0.70, 0.66, 0.60], [0.92, 0.88, 0.80]],
+            [
+                [0.20, 0.18, 0.17],
+                [0.55, 0.30, 0.22],
+                [0.70, 0.66, 0.60],
+                [0.92, 0.88, 0.80],
+            ],
             // sea
-            [[0.02, 0.10, 0.25], [0.05, 0.40, 0.50], [0.55, 0.80, 0.80], [0.95, 0.95, 0.90]],
+            [
+                [0.02, 0.10, 0.25],
+                [0.05, 0.40, 0.50],
+                [0.55, 0.80, 0.80],
+                [0.95, 0.95, 0.90],
+            ],
         ];
         let pick = (hash(seed, 1, 2, 3) * 4.0) as usize % 4;
         TextureStyle {
@@ -84,7 +104,9 @@ struct Lattice {
 impl Lattice {
     fn new(seed: u64, salt: i64, nx: f32, ny: f32) -> Lattice {
         let (nx, ny) = (nx.round().max(1.0) as usize, ny.round().max(1.0) as usize);
-        let vals = (0..nx * ny).map(|i| hash(seed, (i % nx) as i64, (i / nx) as i64, salt)).collect();
+        let vals = (0..nx * ny)
+            .map(|i| hash(seed, (i % nx) as i64, (i / nx) as i64, salt))
+            .collect();
         Lattice { nx, ny, vals }
     }
 
@@ -117,7 +139,10 @@ impl Fbm {
         let octaves: Vec<(f32, Lattice)> = (0..octaves)
             .map(|o| {
                 let k = (1u32 << o) as f32;
-                (gain.powi(o as i32), Lattice::new(seed, o as i64, cells.0 * k, cells.1 * k))
+                (
+                    gain.powi(o as i32),
+                    Lattice::new(seed, o as i64, cells.0 * k, cells.1 * k),
+                )
             })
             .collect();
         let norm = octaves.iter().map(|o| o.0).sum();
@@ -127,12 +152,20 @@ impl Fbm {
     /// ~0..1 (values cluster around 0.5 as octaves add up).
     #[inline]
     fn at(&self, u: f32, v: f32) -> f32 {
-        self.octaves.iter().map(|(a, l)| a * l.at(u, v)).sum::<f32>() / self.norm
+        self.octaves
+            .iter()
+            .map(|(a, l)| a * l.at(u, v))
+            .sum::<f32>()
+            / self.norm
     }
 }
 
 fn lerp3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
 }
 
 fn ramp(p: &[[f32; 3]; 4], t: f32) -> [f32; 3] {
@@ -166,43 +199,49 @@ impl Texture {
         let sign = if hash(s, 3, 1, 4) < 0.5 { 1.0 } else { -1.0 };
         let sy = (h as f32 / (style.base_cell * 0.6)).round().max(1.0) * sign;
         let even = |x: f32| (x.round().max(2.0) / 2.0).round() * 2.0;
-        let (cx, cy) = (even(w as f32 / style.base_cell * 3.0), even(h as f32 / style.base_cell * 3.0));
+        let (cx, cy) = (
+            even(w as f32 / style.base_cell * 3.0),
+            even(h as f32 / style.base_cell * 3.0),
+        );
         let mut texels = vec![0u8; w * h * 3];
-        texels.par_chunks_mut(w * 3).enumerate().for_each(|(ty, row)| {
-            let v = (ty as f32 + 0.5) / h as f32;
-            for tx in 0..w {
-                let u = (tx as f32 + 0.5) / w as f32;
-                let d = detail.at(u, v);
-                let tn = tone.at(u, v);
-                let mut c = ramp(&style.palette, (tn - 0.5) * 2.4 + 0.5);
-                // Contrast-stretched fractal detail modulates the colour.
-                let lum = (0.6 + 2.2 * (d - 0.5)).clamp(0.08, 1.25);
-                c = c.map(|x| x * lum);
-                let m_st = mask(stripe_mask.at(u, v), 1.0 - style.stripes);
-                if m_st > 0.0 {
-                    let ph = std::f32::consts::TAU * (sx * u + sy * v);
-                    let st = 0.5 + 0.5 * ph.sin();
-                    let ink = ramp(&style.palette, 1.0 - tn);
-                    c = lerp3(c, lerp3(c.map(|x| x * 0.4 + 0.1), ink, st), m_st * 0.9);
+        texels
+            .par_chunks_mut(w * 3)
+            .enumerate()
+            .for_each(|(ty, row)| {
+                let v = (ty as f32 + 0.5) / h as f32;
+                for tx in 0..w {
+                    let u = (tx as f32 + 0.5) / w as f32;
+                    let d = detail.at(u, v);
+                    let tn = tone.at(u, v);
+                    let mut c = ramp(&style.palette, (tn - 0.5) * 2.4 + 0.5);
+                    // Contrast-stretched fractal detail modulates the colour.
+                    let lum = (0.6 + 2.2 * (d - 0.5)).clamp(0.08, 1.25);
+                    c = c.map(|x| x * lum);
+                    let m_st = mask(stripe_mask.at(u, v), 1.0 - style.stripes);
+                    if m_st > 0.0 {
+                        let ph = std::f32::consts::TAU * (sx * u + sy * v);
+                        let st = 0.5 + 0.5 * ph.sin();
+                        let ink = ramp(&style.palette, 1.0 - tn);
+                        c = lerp3(c, lerp3(c.map(|x| x * 0.4 + 0.1), ink, st), m_st * 0.9);
+                    }
+                    let m_ch = mask(checker_mask.at(u, v), 1.0 - style.checker);
+                    if m_ch > 0.0 {
+                        let on = ((u * cx).floor() as i64 + (v * cy).floor() as i64) & 1;
+                        let k = if on == 1 { 0.9 } else { 0.1 };
+                        c = lerp3(c, [k * lum.min(1.0), k, k * 0.95], m_ch * 0.85);
+                    }
+                    // Blobs with hard edges, lit or dark, tinted from the palette.
+                    let b = mask(blobs.at(u, v), 0.8);
+                    if b > 0.0 {
+                        let bt = blob_tone.at(u, v);
+                        let tint = ramp(&style.palette, bt).map(|x| x * (0.35 + 0.65 * lum));
+                        c = lerp3(c, tint, b);
+                    }
+                    for (k, x) in c.iter().enumerate() {
+                        row[tx * 3 + k] = (x.clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
+                    }
                 }
-                let m_ch = mask(checker_mask.at(u, v), 1.0 - style.checker);
-                if m_ch > 0.0 {
-                    let on = ((u * cx).floor() as i64 + (v * cy).floor() as i64) & 1;
-                    let k = if on == 1 { 0.9 } else { 0.1 };
-                    c = lerp3(c, [k * lum.min(1.0), k, k * 0.95], m_ch * 0.85);
-                }
-                // Blobs with hard edges, lit or dark, tinted from the palette.
-                let b = mask(blobs.at(u, v), 0.8);
-                if b > 0.0 {
-                    let bt = blob_tone.at(u, v);
-                    let tint = ramp(&style.palette, bt).map(|x| x * (0.35 + 0.65 * lum));
-                    c = lerp3(c, tint, b);
-                }
-                for (k, x) in c.iter().enumerate() {
-                    row[tx * 3 + k] = (x.clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
-                }
-            }
-        });
+            });
         Texture { w, h, texels }
     }
 
@@ -275,7 +314,11 @@ mod tests {
     #[test]
     fn has_detail_and_contrast() {
         let t = Texture::generate(128, 128, &TextureStyle::from_seed(9, 32.0));
-        let luma: Vec<f32> = t.texels.chunks(3).map(|p| p.iter().map(|&v| v as f32).sum::<f32>() / 3.0).collect();
+        let luma: Vec<f32> = t
+            .texels
+            .chunks(3)
+            .map(|p| p.iter().map(|&v| v as f32).sum::<f32>() / 3.0)
+            .collect();
         let mean = luma.iter().sum::<f32>() / luma.len() as f32;
         let var = luma.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / luma.len() as f32;
         let grad = luma.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f32>() / luma.len() as f32;

@@ -36,7 +36,10 @@ fn glyph(c: char) -> [u8; 7] {
 /// Composes `panels` (all the same size; a missing one is left black) under
 /// their labels into one RGB image: returns (width, height, bytes).
 pub fn compose(panels: &[(&str, Option<&Frame>)]) -> (usize, usize, Vec<u8>) {
-    let first = panels.iter().find_map(|p| p.1).expect("at least one panel has a frame");
+    let first = panels
+        .iter()
+        .find_map(|p| p.1)
+        .expect("at least one panel has a frame");
     let (pw, ph) = (first.width() as usize, first.height() as usize);
     // Text scale: 1 for small frames, larger for big ones.
     let scale = (pw / 320).clamp(1, 4);
@@ -46,10 +49,19 @@ pub fn compose(panels: &[(&str, Option<&Frame>)]) -> (usize, usize, Vec<u8>) {
     let mut img = vec![32u8; w * h * 3];
     for (i, (label, frame)) in panels.iter().enumerate() {
         let x0 = i * (pw + GAP);
-        draw_text(&mut img, w, (x0 + 2 * scale, x0 + pw), 2 * scale, scale, label);
+        draw_text(
+            &mut img,
+            w,
+            (x0 + 2 * scale, x0 + pw),
+            2 * scale,
+            scale,
+            label,
+        );
         if let Some(f) = frame {
             let f = f.to_u8();
-            let Pixels::U8(src) = f.pixels() else { unreachable!("to_u8 gives 8-bit samples") };
+            let Pixels::U8(src) = f.pixels() else {
+                unreachable!("to_u8 gives 8-bit samples")
+            };
             for y in 0..ph.min(f.height() as usize) {
                 let dst = ((bar + y) * w + x0) * 3;
                 let row = &src[y * f.width() as usize * 3..][..pw.min(f.width() as usize) * 3];
@@ -65,7 +77,14 @@ pub fn compose(panels: &[(&str, Option<&Frame>)]) -> (usize, usize, Vec<u8>) {
 }
 
 /// Draws `text` from x0 on, clipped before x_end.
-fn draw_text(img: &mut [u8], w: usize, (x0, x_end): (usize, usize), y0: usize, scale: usize, text: &str) {
+fn draw_text(
+    img: &mut [u8],
+    w: usize,
+    (x0, x_end): (usize, usize),
+    y0: usize,
+    scale: usize,
+    text: &str,
+) {
     for (ci, c) in text.chars().enumerate() {
         let g = glyph(c);
         for (gy, bits) in g.iter().enumerate() {
@@ -88,10 +107,29 @@ fn draw_text(img: &mut [u8], w: usize, (x0, x_end): (usize, usize), y0: usize, s
 }
 
 /// Writes ground truth | tween | minterpolate (black when absent) to `path` as PNG.
-pub fn write_png(path: &Path, truth: &Frame, tween: &Frame, minterpolate: Option<&Frame>) -> Result<(), EvalError> {
-    let (w, h, bytes) = compose(&[(PANELS[0], Some(truth)), (PANELS[1], Some(tween)), (PANELS[2], minterpolate)]);
-    image::save_buffer_with_format(path, &bytes, w as u32, h as u32, image::ExtendedColorType::Rgb8, image::ImageFormat::Png)
-        .map_err(|e| EvalError::Png { path: path.to_path_buf(), message: e.to_string() })
+pub fn write_png(
+    path: &Path,
+    truth: &Frame,
+    tween: &Frame,
+    minterpolate: Option<&Frame>,
+) -> Result<(), EvalError> {
+    let (w, h, bytes) = compose(&[
+        (PANELS[0], Some(truth)),
+        (PANELS[1], Some(tween)),
+        (PANELS[2], minterpolate),
+    ]);
+    image::save_buffer_with_format(
+        path,
+        &bytes,
+        w as u32,
+        h as u32,
+        image::ExtendedColorType::Rgb8,
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| EvalError::Png {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -102,7 +140,11 @@ mod tests {
     fn panels_sit_side_by_side_under_labels() {
         let a = Frame::from_u8(20, 10, vec![200; 600]);
         let b = Frame::from_u8(20, 10, vec![100; 600]);
-        let (w, h, img) = compose(&[("ground truth", Some(&a)), ("tween", Some(&b)), ("minterpolate", None)]);
+        let (w, h, img) = compose(&[
+            ("ground truth", Some(&a)),
+            ("tween", Some(&b)),
+            ("minterpolate", None),
+        ]);
         assert_eq!((w, h), (3 * 20 + 2 * GAP, 11 + 10));
         let px = |x: usize, y: usize| img[(y * w + x) * 3];
         assert_eq!(px(5, 15), 200);
@@ -110,6 +152,8 @@ mod tests {
         assert_eq!(px(2 * (20 + GAP) + 5, 15), 0);
         // Some label pixels are lit in the bar.
         assert!((0..11).any(|y| (0..w).any(|x| px(x, y) == 240)));
-        assert!(PANELS.iter().all(|l| l.chars().all(|c| c == ' ' || glyph(c) != [0; 7])));
+        assert!(PANELS
+            .iter()
+            .all(|l| l.chars().all(|c| c == ' ' || glyph(c) != [0; 7])));
     }
 }

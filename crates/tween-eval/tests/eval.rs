@@ -38,7 +38,8 @@ fn shifted(f: &Frame, dx: f64, dy: f64) -> Frame {
     let (w, h) = (f.width() as usize, f.height() as usize);
     let src = f.to_f32();
     let at = |x: isize, y: isize, k: usize| {
-        src[((y.clamp(0, h as isize - 1) as usize) * w + x.clamp(0, w as isize - 1) as usize) * 3 + k]
+        src[((y.clamp(0, h as isize - 1) as usize) * w + x.clamp(0, w as isize - 1) as usize) * 3
+            + k]
     };
     let mut out = Vec::with_capacity(w * h * 3);
     for y in 0..h {
@@ -61,7 +62,9 @@ fn shifted(f: &Frame, dx: f64, dy: f64) -> Frame {
 fn crop(f: &Frame, m: u32) -> Frame {
     let (w, h) = (f.width(), f.height());
     let src = f.to_u8();
-    let tween_core::Pixels::U8(p) = src.pixels() else { unreachable!() };
+    let tween_core::Pixels::U8(p) = src.pixels() else {
+        unreachable!()
+    };
     let mut out = Vec::new();
     for y in m..h - m {
         let row = (y * w) as usize * 3;
@@ -76,7 +79,11 @@ fn synthesis_is_deterministic() {
         let a = Clip::new(kind, 96, 54, 4, 7);
         let b = Clip::new(kind, 96, 54, 4, 7);
         assert_eq!(a.frame(3), b.frame(3), "{kind}");
-        assert_ne!(a.frame(3), Clip::new(kind, 96, 54, 4, 8).frame(3), "{kind}: the seed matters");
+        assert_ne!(
+            a.frame(3),
+            Clip::new(kind, 96, 54, 4, 8).frame(3),
+            "{kind}: the seed matters"
+        );
         assert_ne!(a.frame(2), a.frame(3), "{kind}: frames move");
     }
 }
@@ -92,19 +99,34 @@ fn pan_held_out_frame_lies_half_way() {
     let from_next = score(&shifted(&f2, -v.0, -v.1));
     let none = score(&f0);
     let full = score(&shifted(&f0, 2.0 * v.0, 2.0 * v.1));
-    assert!(half > 30.0 && from_next > 30.0, "half-way shift matches: {half:.2} / {from_next:.2} dB");
-    assert!(half > none + 8.0 && half > full + 8.0, "half {half:.2}, none {none:.2}, full {full:.2}");
+    assert!(
+        half > 30.0 && from_next > 30.0,
+        "half-way shift matches: {half:.2} / {from_next:.2} dB"
+    );
+    assert!(
+        half > none + 8.0 && half > full + 8.0,
+        "half {half:.2}, none {none:.2}, full {full:.2}"
+    );
 }
 
 #[test]
 fn blend_scores_below_the_truth_on_moving_clips() {
-    for kind in [ClipKind::Pan, ClipKind::Zoom, ClipKind::Rotation, ClipKind::Sprites, ClipKind::Combined] {
+    for kind in [
+        ClipKind::Pan,
+        ClipKind::Zoom,
+        ClipKind::Rotation,
+        ClipKind::Sprites,
+        ClipKind::Combined,
+    ] {
         let clip = Clip::new(kind, 320, 180, 4, 1);
         let (f2, f3, f4) = (clip.frame(2), clip.frame(3), clip.frame(4));
         assert_eq!(psnr(&f3, &f3), f64::INFINITY);
         let blend = f2.blend(&f4, 0.5);
         let (p, s) = (psnr(&blend, &f3), ssim(&blend, &f3));
-        assert!(p < 36.0 && s < 0.99, "{kind}: blend scores {p:.2} dB / {s:.4}");
+        assert!(
+            p < 36.0 && s < 0.99,
+            "{kind}: blend scores {p:.2} dB / {s:.4}"
+        );
     }
 }
 
@@ -116,22 +138,36 @@ fn end_to_end_with_fake_tween() {
     cfg.tween_binary = Some(fake_tween(&dir, ""));
     let t = std::time::Instant::now();
     let report = tween_eval::run(&cfg).unwrap();
-    eprintln!("{}\n(took {:.1} s)", report.table(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "{}\n(took {:.1} s)",
+        report.table(),
+        t.elapsed().as_secs_f64()
+    );
 
     assert_eq!(report.clips.len(), ClipKind::ALL.len());
     for c in &report.clips {
         // 6 inputs: held-out frames 1,3,..,9 (11 has no pair); minterpolate
-        // writes 8 frames (2n-4), so 1,3,5,7 are common to every method.
+        // writes 9 frames (2n-3), so 1,3,5,7 are common to every method.
         assert_eq!(c.scored_frames, vec![1, 3, 5, 7], "{}", c.clip);
         let methods: Vec<Method> = c.methods.iter().map(|m| m.method).collect();
-        assert_eq!(methods, [Method::Tween, Method::Minterpolate, Method::Blend]);
+        assert_eq!(
+            methods,
+            [Method::Tween, Method::Minterpolate, Method::Blend]
+        );
         for m in &c.methods {
             assert_eq!(m.error, None, "{} {:?}", c.clip, m.method);
             assert_eq!(m.frame_psnr_db.len(), 4);
             let p = m.psnr_db.unwrap();
-            assert!((10.0..=100.0).contains(&p), "{} {:?}: {p}", c.clip, m.method);
+            assert!(
+                (10.0..=100.0).contains(&p),
+                "{} {:?}: {p}",
+                c.clip,
+                m.method
+            );
             assert!(m.source_psnr_db.unwrap() > 40.0, "source passthrough");
-            assert!(m.wall_s.unwrap() > 0.0 && m.peak_rss_mib.unwrap() > 1.0 && m.fps.unwrap() > 0.0);
+            assert!(
+                m.wall_s.unwrap() > 0.0 && m.peak_rss_mib.unwrap() > 1.0 && m.fps.unwrap() > 0.0
+            );
         }
         // The fake tween is the blend baseline: same frames, same scores.
         assert_eq!(c.methods[0].frame_psnr_db, c.methods[2].frame_psnr_db);
@@ -146,13 +182,17 @@ fn end_to_end_with_fake_tween() {
     assert_eq!(worst.panels, ["ground truth", "tween", "minterpolate"]);
     let png = image::open(cfg.out_dir.join(&worst.png)).unwrap();
     assert_eq!((png.width(), png.height()), (3 * 128 + 2 * 4, 72 + 11));
-    let min_psnr = report.clips.iter().flat_map(|c| c.methods[0].frame_psnr_db.iter().copied()).fold(f64::MAX, f64::min);
+    let min_psnr = report
+        .clips
+        .iter()
+        .flat_map(|c| c.methods[0].frame_psnr_db.iter().copied())
+        .fold(f64::MAX, f64::min);
     assert_eq!(worst.tween_psnr_db, min_psnr);
 
     // report.json round-trips, and the intermediates were cleaned up.
     let back = EvalReport::read_json(&cfg.out_dir.join("report.json")).unwrap();
     assert_eq!(back, report);
-    assert!(!cfg.out_dir.join("pan").join("in.mkv").exists());
+    assert!(!cfg.out_dir.join("pan").join("in.nut").exists());
     assert!(cfg.out_dir.join("pan").join("tween.log").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -164,11 +204,18 @@ fn misaligned_or_failing_tween_is_reported_not_scored() {
     (cfg.width, cfg.height, cfg.frames) = (128, 72, 6);
     cfg.clips = vec![ClipKind::Pan];
     // One frame too many at the start: frame 2k is no longer input frame k.
-    cfg.tween_binary = Some(fake_tween(&dir, ",tpad=start=1:start_mode=clone,setpts=N/60/TB"));
+    cfg.tween_binary = Some(fake_tween(
+        &dir,
+        ",tpad=start=1:start_mode=clone,setpts=N/60/TB",
+    ));
     let report = tween_eval::run(&cfg).unwrap();
     let tween = &report.clips[0].methods[0];
     let err = tween.error.as_deref().unwrap_or_default();
-    assert!(err.contains("out of step"), "{err:?} (source PSNR {:?})", tween.source_psnr_db);
+    assert!(
+        err.contains("out of step"),
+        "{err:?} (source PSNR {:?})",
+        tween.source_psnr_db
+    );
     assert!(tween.frame_psnr_db.is_empty() && tween.psnr_db.is_none());
     // The baselines are still scored, the worst-frame picture needs tween.
     assert!(report.clips[0].methods[1].psnr_db.is_some());
@@ -177,7 +224,10 @@ fn misaligned_or_failing_tween_is_reported_not_scored() {
 
     // A binary that cannot run at all is an error of the run itself.
     cfg.tween_binary = Some(dir.join("missing-tween"));
-    assert!(matches!(tween_eval::run(&cfg), Err(tween_eval::EvalError::Spawn { .. })));
+    assert!(matches!(
+        tween_eval::run(&cfg),
+        Err(tween_eval::EvalError::Spawn { .. })
+    ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -185,7 +235,10 @@ fn misaligned_or_failing_tween_is_reported_not_scored() {
 fn invalid_configurations_are_refused_before_work() {
     let mut cfg = EvalConfig::new(std::env::temp_dir().join("tween-eval-never-created"));
     cfg.width = 127;
-    assert!(matches!(tween_eval::run(&cfg), Err(tween_eval::EvalError::InvalidConfig(_))));
+    assert!(matches!(
+        tween_eval::run(&cfg),
+        Err(tween_eval::EvalError::InvalidConfig(_))
+    ));
     cfg.width = 128;
     cfg.frames = 2;
     assert!(cfg.validate().is_err());

@@ -32,7 +32,11 @@ fn frame(w: u32, h: u32, t: f32) -> Frame {
     let mut d = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {
         for x in 0..w {
-            d.extend(pixel(x as f32, y as f32, t).iter().map(|v| v.clamp(0.0, 255.0) as u8));
+            d.extend(
+                pixel(x as f32, y as f32, t)
+                    .iter()
+                    .map(|v| v.clamp(0.0, 255.0) as u8),
+            );
         }
     }
     Frame::from_u8(w, h, d)
@@ -44,14 +48,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let args: Vec<u32> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<u32> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let (w, h, runs) = (
         args.first().copied().unwrap_or(1280),
         args.get(1).copied().unwrap_or(720),
         args.get(2).copied().unwrap_or(15) as usize,
     );
     let (a, b) = (frame(w, h, 0.0), frame(w, h, 1.0));
-    println!("{w}x{h} u8, {} rayon threads, median of {runs} runs", rayon::current_num_threads());
+    println!(
+        "{w}x{h} u8, {} rayon threads, median of {runs} runs",
+        rayon::current_num_threads()
+    );
     for (name, cfg) in [
         ("fast", FlowConfig::fast()),
         ("default", FlowConfig::default()),

@@ -37,7 +37,7 @@ impl Default for FlowConfig {
             patch_size: 8,
             patch_stride: 4,
             search_iterations: 16,
-            refine_iterations: 3,
+            refine_iterations: 1,
             sor_iterations: 5,
             smoothness: 20.0,
             brightness_weight: 5.0,
@@ -48,12 +48,12 @@ impl Default for FlowConfig {
 }
 
 impl FlowConfig {
-    /// Fastest preset: sparser patches, fewer iterations.
+    /// Fastest preset: sparser patches, fewer iterations, no refinement.
     pub fn fast() -> Self {
         FlowConfig {
             patch_stride: 6,
             search_iterations: 12,
-            refine_iterations: 1,
+            refine_iterations: 0,
             ..FlowConfig::default()
         }
     }
@@ -62,9 +62,8 @@ impl FlowConfig {
     pub fn quality() -> Self {
         FlowConfig {
             finest_scale: 1,
-            patch_stride: 4,
             search_iterations: 25,
-            refine_iterations: 5,
+            refine_iterations: 2,
             ..FlowConfig::default()
         }
     }
@@ -72,7 +71,11 @@ impl FlowConfig {
     /// Checks that the settings can work.
     pub fn validate(&self) -> Result<(), FlowError> {
         let bad = |field: &'static str, value: String, expected: &'static str| {
-            Err(FlowError::InvalidConfig { field, value, expected })
+            Err(FlowError::InvalidConfig {
+                field,
+                value,
+                expected,
+            })
         };
         if self.finest_scale > 6 {
             return bad("finest_scale", self.finest_scale.to_string(), "0..=6");
@@ -81,13 +84,25 @@ impl FlowConfig {
             return bad("patch_size", self.patch_size.to_string(), "4..=32");
         }
         if self.patch_stride == 0 || self.patch_stride > self.patch_size {
-            return bad("patch_stride", self.patch_stride.to_string(), "1..=patch_size");
+            return bad(
+                "patch_stride",
+                self.patch_stride.to_string(),
+                "1..=patch_size",
+            );
         }
         if self.search_iterations == 0 || self.search_iterations > 1000 {
-            return bad("search_iterations", self.search_iterations.to_string(), "1..=1000");
+            return bad(
+                "search_iterations",
+                self.search_iterations.to_string(),
+                "1..=1000",
+            );
         }
         if self.refine_iterations > 100 || self.sor_iterations > 100 {
-            return bad("refine_iterations/sor_iterations", "over 100".into(), "0..=100");
+            return bad(
+                "refine_iterations/sor_iterations",
+                "over 100".into(),
+                "0..=100",
+            );
         }
         for (field, v) in [
             ("smoothness", self.smoothness),
@@ -108,7 +123,11 @@ impl FlowConfig {
 #[non_exhaustive]
 pub enum FlowError {
     #[error("invalid flow setting {field} = {value}: expected {expected}")]
-    InvalidConfig { field: &'static str, value: String, expected: &'static str },
+    InvalidConfig {
+        field: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 #[cfg(test)]
@@ -117,14 +136,27 @@ mod tests {
 
     #[test]
     fn presets_are_valid() {
-        for c in [FlowConfig::default(), FlowConfig::fast(), FlowConfig::quality()] {
+        for c in [
+            FlowConfig::default(),
+            FlowConfig::fast(),
+            FlowConfig::quality(),
+        ] {
             c.validate().unwrap();
         }
     }
 
     #[test]
     fn bad_stride_is_a_typed_error() {
-        let c = FlowConfig { patch_stride: 0, ..FlowConfig::default() };
-        assert!(matches!(c.validate(), Err(FlowError::InvalidConfig { field: "patch_stride", .. })));
+        let c = FlowConfig {
+            patch_stride: 0,
+            ..FlowConfig::default()
+        };
+        assert!(matches!(
+            c.validate(),
+            Err(FlowError::InvalidConfig {
+                field: "patch_stride",
+                ..
+            })
+        ));
     }
 }

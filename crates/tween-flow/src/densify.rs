@@ -17,8 +17,11 @@ pub fn densify(l0: &Level, l1: &Level, grid: &PatchGrid, patches: &[PatchFlow]) 
     let lo = 1.0 - PAD as f32;
     let hi_x = (w + PAD - p - 2) as f32;
     let hi_y = (h + PAD - 2) as f32;
-    out.u.par_chunks_mut(w).zip(out.v.par_chunks_mut(w)).enumerate().for_each(
-        |(y, (ru, rv))| {
+    out.u
+        .par_chunks_mut(w)
+        .zip(out.v.par_chunks_mut(w))
+        .enumerate()
+        .for_each(|(y, (ru, rv))| {
             let mut acc_w = vec![0.0f32; w];
             let i0_row = &l0.img.data[y * w..(y + 1) * w];
             for (j, &py) in grid.ys.iter().enumerate() {
@@ -53,8 +56,7 @@ pub fn densify(l0: &Level, l1: &Level, grid: &PatchGrid, patches: &[PatchFlow]) 
                 ru[x] *= inv;
                 rv[x] *= inv;
             }
-        },
-    );
+        });
     out
 }
 
@@ -66,11 +68,23 @@ mod tests {
 
     #[test]
     fn uniform_patch_flow_gives_uniform_dense_flow() {
-        let img = Plane { w: 19, h: 13, data: (0..19 * 13).map(|i| (i % 7) as f32 * 9.0).collect() };
+        let img = Plane {
+            w: 19,
+            h: 13,
+            data: (0..19 * 13).map(|i| (i % 7) as f32 * 9.0).collect(),
+        };
         let a = Pyramid::build(img.clone(), 1);
         let b = Pyramid::build(img, 1);
         let grid = PatchGrid::new(19, 13, 8, 4);
-        let pf = vec![PatchFlow { u: 0.75, v: -2.0, mean_diff: 0.0, ssd: 0.0 }; grid.xs.len() * grid.ys.len()];
+        let pf = vec![
+            PatchFlow {
+                u: 0.75,
+                v: -2.0,
+                mean_diff: 0.0,
+                ssd: 0.0
+            };
+            grid.xs.len() * grid.ys.len()
+        ];
         let f = densify(&a.levels[0], &b.levels[0], &grid, &pf);
         assert!(f.u.iter().all(|&u| (u - 0.75).abs() < 1e-5));
         assert!(f.v.iter().all(|&v| (v + 2.0).abs() < 1e-5));

@@ -74,15 +74,9 @@ pub fn compute_flow(p0: &Pyramid, p1: &Pyramid, cfg: &FlowConfig, kernel: Kernel
             flow = flow.resized(w, h, 2.0);
         }
         let grid = PatchGrid::new(w, h, cfg.patch_size, cfg.patch_stride);
-        let t0 = std::time::Instant::now();
         let patches = search(l0, l1, &flow, &grid, cfg.search_iterations, kernel);
-        let t1 = std::time::Instant::now();
         flow = densify(l0, l1, &grid, &patches);
-        let t2 = std::time::Instant::now();
         refine(&l0.img, &l1.img, &mut flow, &prm);
-        if std::env::var_os("TWEEN_FLOW_TIMING").is_some() {
-            eprintln!("  lvl {lvl} {w}x{h} search {:?} densify {:?} refine {:?}", t1 - t0, t2 - t1, t2.elapsed());
-        }
         flow.sanitize();
     }
     flow
@@ -95,10 +89,34 @@ mod tests {
     #[test]
     fn plans_for_common_and_tiny_sizes() {
         let c = FlowConfig::default();
-        assert_eq!(plan_levels(1280, 720, &c), Some(LevelPlan { shift: 2, levels: 4 }));
-        assert_eq!(plan_levels(640, 360, &c), Some(LevelPlan { shift: 1, levels: 4 }));
-        assert_eq!(plan_levels(256, 192, &c), Some(LevelPlan { shift: 0, levels: 4 }));
-        assert_eq!(plan_levels(33, 17, &c), Some(LevelPlan { shift: 0, levels: 1 }));
+        assert_eq!(
+            plan_levels(1280, 720, &c),
+            Some(LevelPlan {
+                shift: 2,
+                levels: 4
+            })
+        );
+        assert_eq!(
+            plan_levels(640, 360, &c),
+            Some(LevelPlan {
+                shift: 1,
+                levels: 4
+            })
+        );
+        assert_eq!(
+            plan_levels(256, 192, &c),
+            Some(LevelPlan {
+                shift: 0,
+                levels: 4
+            })
+        );
+        assert_eq!(
+            plan_levels(33, 17, &c),
+            Some(LevelPlan {
+                shift: 0,
+                levels: 1
+            })
+        );
         assert_eq!(plan_levels(7, 5, &c), None);
         assert_eq!(plan_levels(1, 1, &c), None);
     }

@@ -19,13 +19,21 @@ pub struct Plane {
 impl Plane {
     /// A plane of zeros.
     pub fn new(w: usize, h: usize) -> Plane {
-        Plane { w, h, data: vec![0.0; w * h] }
+        Plane {
+            w,
+            h,
+            data: vec![0.0; w * h],
+        }
     }
 
     /// A plane filled with `value`.
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn filled(w: usize, h: usize, value: f32) -> Plane {
-        Plane { w, h, data: vec![value; w * h] }
+        Plane {
+            w,
+            h,
+            data: vec![value; w * h],
+        }
     }
 
     #[inline]
@@ -50,10 +58,9 @@ impl Plane {
     /// Mean and standard deviation of the samples.
     pub fn mean_std(&self) -> (f32, f32) {
         let n = self.data.len().max(1) as f64;
-        let (s, s2) = self
-            .data
-            .iter()
-            .fold((0.0f64, 0.0f64), |(s, s2), &v| (s + v as f64, s2 + (v as f64) * (v as f64)));
+        let (s, s2) = self.data.iter().fold((0.0f64, 0.0f64), |(s, s2), &v| {
+            (s + v as f64, s2 + (v as f64) * (v as f64))
+        });
         let mean = s / n;
         let var = (s2 / n - mean * mean).max(0.0);
         (mean as f32, var.sqrt() as f32)
@@ -64,17 +71,20 @@ impl Plane {
     pub fn downsample2(&self) -> Plane {
         let (w2, h2) = (self.w.div_ceil(2), self.h.div_ceil(2));
         let mut out = Plane::new(w2, h2);
-        out.data.par_chunks_mut(w2).enumerate().for_each(|(y, row)| {
-            let ya = 2 * y;
-            let yb = (2 * y + 1).min(self.h - 1);
-            let ra = &self.data[ya * self.w..(ya + 1) * self.w];
-            let rb = &self.data[yb * self.w..(yb + 1) * self.w];
-            for (x, o) in row.iter_mut().enumerate() {
-                let xa = 2 * x;
-                let xb = (2 * x + 1).min(self.w - 1);
-                *o = 0.25 * (ra[xa] + ra[xb] + rb[xa] + rb[xb]);
-            }
-        });
+        out.data
+            .par_chunks_mut(w2)
+            .enumerate()
+            .for_each(|(y, row)| {
+                let ya = 2 * y;
+                let yb = (2 * y + 1).min(self.h - 1);
+                let ra = &self.data[ya * self.w..(ya + 1) * self.w];
+                let rb = &self.data[yb * self.w..(yb + 1) * self.w];
+                for (x, o) in row.iter_mut().enumerate() {
+                    let xa = 2 * x;
+                    let xb = (2 * x + 1).min(self.w - 1);
+                    *o = 0.25 * (ra[xa] + ra[xb] + rb[xa] + rb[xb]);
+                }
+            });
         out
     }
 
@@ -83,8 +93,11 @@ impl Plane {
         let (w, h) = (self.w, self.h);
         let mut gx = Plane::new(w, h);
         let mut gy = Plane::new(w, h);
-        gx.data.par_chunks_mut(w).zip(gy.data.par_chunks_mut(w)).enumerate().for_each(
-            |(y, (rx, ry))| {
+        gx.data
+            .par_chunks_mut(w)
+            .zip(gy.data.par_chunks_mut(w))
+            .enumerate()
+            .for_each(|(y, (rx, ry))| {
                 let row = &self.data[y * w..(y + 1) * w];
                 let up = &self.data[y.saturating_sub(1) * w..][..w];
                 let dn = &self.data[(y + 1).min(h - 1) * w..][..w];
@@ -94,8 +107,7 @@ impl Plane {
                     rx[x] = 0.5 * (r - l);
                     ry[x] = 0.5 * (dn[x] - up[x]);
                 }
-            },
-        );
+            });
         (gx, gy)
     }
 }
@@ -104,7 +116,11 @@ impl Plane {
 #[inline]
 fn axis(c: f32, n: usize) -> (usize, usize, f32) {
     let max = (n - 1) as f32;
-    let c = if c.is_finite() { c.clamp(0.0, max) } else { 0.0 };
+    let c = if c.is_finite() {
+        c.clamp(0.0, max)
+    } else {
+        0.0
+    };
     let i0 = c as usize; // c >= 0, truncation is floor
     let i1 = (i0 + 1).min(n - 1);
     (i0, i1, c - i0 as f32)
@@ -122,7 +138,12 @@ pub struct FlowField {
 impl FlowField {
     /// Zero motion everywhere.
     pub fn zeros(w: usize, h: usize) -> FlowField {
-        FlowField { w, h, u: vec![0.0; w * h], v: vec![0.0; w * h] }
+        FlowField {
+            w,
+            h,
+            u: vec![0.0; w * h],
+            v: vec![0.0; w * h],
+        }
     }
 
     /// Bilinear sample of both components, clamped to the border.
@@ -144,8 +165,11 @@ impl FlowField {
     pub fn resized(&self, w: usize, h: usize, factor: f32) -> FlowField {
         let mut out = FlowField::zeros(w, h);
         let inv = 1.0 / factor;
-        out.u.par_chunks_mut(w).zip(out.v.par_chunks_mut(w)).enumerate().for_each(
-            |(y, (ru, rv))| {
+        out.u
+            .par_chunks_mut(w)
+            .zip(out.v.par_chunks_mut(w))
+            .enumerate()
+            .for_each(|(y, (ru, rv))| {
                 let sy = (y as f32 + 0.5) * inv - 0.5;
                 for x in 0..w {
                     let sx = (x as f32 + 0.5) * inv - 0.5;
@@ -153,8 +177,7 @@ impl FlowField {
                     ru[x] = u * factor;
                     rv[x] = v * factor;
                 }
-            },
-        );
+            });
         out
     }
 
@@ -176,7 +199,11 @@ mod tests {
 
     #[test]
     fn sample_is_exact_on_pixels_and_clamped_outside() {
-        let p = Plane { w: 2, h: 2, data: vec![0.0, 1.0, 2.0, 3.0] };
+        let p = Plane {
+            w: 2,
+            h: 2,
+            data: vec![0.0, 1.0, 2.0, 3.0],
+        };
         assert_eq!(p.sample(1.0, 1.0), 3.0);
         assert_eq!(p.sample(0.5, 0.5), 1.5);
         assert_eq!(p.sample(-5.0, 9.0), 2.0);
@@ -185,7 +212,11 @@ mod tests {
 
     #[test]
     fn downsample_handles_odd_sizes() {
-        let p = Plane { w: 3, h: 1, data: vec![1.0, 3.0, 5.0] };
+        let p = Plane {
+            w: 3,
+            h: 1,
+            data: vec![1.0, 3.0, 5.0],
+        };
         let d = p.downsample2();
         assert_eq!((d.w, d.h), (2, 1));
         assert_eq!(d.data, vec![2.0, 5.0]);

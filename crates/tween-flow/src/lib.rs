@@ -35,12 +35,11 @@ mod warp;
 
 pub use config::{FlowConfig, FlowError};
 pub use field::FlowField;
-#[doc(hidden)]
-pub use simd::Kernel;
 
 use dis::{compute_flow, plan_levels, LevelPlan};
 use field::Plane;
 use pyramid::{luma_at_scale, match_photometry, Pyramid};
+use simd::Kernel;
 use tween_core::interpolate::check_pair;
 use tween_core::{Frame, InterpolateError, Interpolator, Pixels, PreparedPair, Timesteps};
 
@@ -82,15 +81,16 @@ impl FlowInterpolator {
 
     fn flows(&self, a: &Frame, b: &Frame) -> Option<Flows> {
         let plan = plan_levels(a.width() as usize, a.height() as usize, &self.config)?;
-        let dbg = std::env::var_os("TWEEN_FLOW_TIMING").is_some();
-        let t0 = std::time::Instant::now();
-        let (g0, mut g1) =
-            rayon::join(|| luma_at_scale(a, plan.shift), || luma_at_scale(b, plan.shift));
+        let (g0, mut g1) = rayon::join(
+            || luma_at_scale(a, plan.shift),
+            || luma_at_scale(b, plan.shift),
+        );
         match_photometry(&g0, &mut g1);
-        let (p0, p1) =
-            rayon::join(|| Pyramid::build(g0, plan.levels), || Pyramid::build(g1, plan.levels));
+        let (p0, p1) = rayon::join(
+            || Pyramid::build(g0, plan.levels),
+            || Pyramid::build(g1, plan.levels),
+        );
         let cfg = &self.config;
-        let t1 = std::time::Instant::now();
         let (f01, f10) = rayon::join(
             || compute_flow(&p0, &p1, cfg, self.kernel),
             || compute_flow(&p1, &p0, cfg, self.kernel),
@@ -99,10 +99,17 @@ impl FlowInterpolator {
             || occlusion::consistency(&f01, &f10),
             || occlusion::consistency(&f10, &f01),
         );
-        if dbg {
-            eprintln!("pyr {:?} flow {:?}", t1 - t0, t1.elapsed());
-        }
-        Some(Flows { plan, f01, f10, c0, c1 })
+        let (f01, f10) = rayon::join(
+            || occlusion::fill_occluded(&f01, &c0, &p0.levels[0].img),
+            || occlusion::fill_occluded(&f10, &c1, &p1.levels[0].img),
+        );
+        Some(Flows {
+            plan,
+            f01,
+            f10,
+            c0,
+            c1,
+        })
     }
 }
 
@@ -116,6 +123,7 @@ struct Flows {
 }
 
 struct FlowPair<'a> {
+    kernel: Kernel,
     a: &'a Frame,
     b: &'a Frame,
     /// `None` for frames smaller than a patch: those are blended.
@@ -137,7 +145,12 @@ impl Interpolator for FlowInterpolator {
         b: &'a Frame,
     ) -> Result<Box<dyn PreparedPair + 'a>, InterpolateError> {
         check_pair(a, b)?;
-        Ok(Box::new(FlowPair { a, b, flows: self.flows(a, b) }))
+        Ok(Box::new(FlowPair {
+            kernel: self.kernel,
+            a,
+            b,
+            flows: self.flows(a, b),
+        }))
     }
 }
 
@@ -150,21 +163,21 @@ impl PreparedPair for FlowPair<'_> {
             return Ok(self.a.blend(self.b, t as f32));
         };
         let t = t as f32;
-        let t0 = std::time::Instant::now();
         let tf = time_flow::at_time(&f.f01, &f.c0, &f.f10, &f.c1, t);
-        if std::env::var_os("TWEEN_FLOW_TIMING").is_some() {
-            eprintln!("time_flow {:?}", t0.elapsed());
-        }
         let (w, h) = (self.a.width(), self.a.height());
         let (wu, hu) = (w as usize, h as usize);
         let shift = f.plan.shift;
         Ok(match (self.a.pixels(), self.b.pixels()) {
-            (Pixels::U8(pa), Pixels::U8(pb)) => {
-                Frame::from_u8(w, h, warp::render(pa, pb, wu, hu, &tf, shift, t))
-            }
-            (Pixels::U16(pa), Pixels::U16(pb)) => {
-                Frame::from_u16(w, h, warp::render(pa, pb, wu, hu, &tf, shift, t))
-            }
+            (Pixels::U8(pa), Pixels::U8(pb)) => Frame::from_u8(
+                w,
+                h,
+                warp::render(pa, pb, wu, hu, &tf, shift, t, self.kernel),
+            ),
+            (Pixels::U16(pa), Pixels::U16(pb)) => Frame::from_u16(
+                w,
+                h,
+                warp::render(pa, pb, wu, hu, &tf, shift, t, self.kernel),
+            ),
             _ => unreachable!("check_pair compared the sample depths"),
         })
     }

@@ -22,7 +22,11 @@ pub struct PatchGrid {
 impl PatchGrid {
     /// Requires `w >= p` and `h >= p`.
     pub fn new(w: usize, h: usize, p: usize, stride: usize) -> PatchGrid {
-        PatchGrid { xs: origins(w, p, stride), ys: origins(h, p, stride), p }
+        PatchGrid {
+            xs: origins(w, p, stride),
+            ys: origins(h, p, stride),
+            p,
+        }
     }
 }
 
@@ -60,50 +64,58 @@ pub fn search(
     let nx = grid.xs.len();
     let ny = grid.ys.len();
     let mut out = vec![PatchFlow::default(); nx * ny];
-    out.par_chunks_mut(nx).zip(grid.ys.par_iter()).for_each(|(row, &y)| {
-        let mut ctx = PatchCtx::new(l0, l1, grid.p, kernel);
-        let mut left: Option<(f32, f32)> = None;
-        for (slot, &x) in row.iter_mut().zip(&grid.xs) {
-            ctx.load(x, y);
-            let c = (grid.p as f32 - 1.0) * 0.5;
-            let (cx, cy) = (x as f32 + c, y as f32 + c);
-            let pf = grid.p as f32;
-            let first = init.sample(cx, cy);
-            let cands = [
-                init.sample(cx - pf, cy),
-                init.sample(cx + pf, cy),
-                init.sample(cx, cy - pf),
-                init.sample(cx, cy + pf),
-                left.unwrap_or(first),
-                (0.0, 0.0),
-            ];
-            *slot = ctx.search(first, &cands, iterations);
-            left = Some((slot.u, slot.v));
-        }
-    });
+    out.par_chunks_mut(nx)
+        .zip(grid.ys.par_iter())
+        .for_each(|(row, &y)| {
+            let mut ctx = PatchCtx::new(l0, l1, grid.p, kernel);
+            let mut left: Option<(f32, f32)> = None;
+            for (slot, &x) in row.iter_mut().zip(&grid.xs) {
+                ctx.load(x, y);
+                let c = (grid.p as f32 - 1.0) * 0.5;
+                let (cx, cy) = (x as f32 + c, y as f32 + c);
+                let pf = grid.p as f32;
+                let first = init.sample(cx, cy);
+                let cands = [
+                    init.sample(cx - pf, cy),
+                    init.sample(cx + pf, cy),
+                    init.sample(cx, cy - pf),
+                    init.sample(cx, cy + pf),
+                    left.unwrap_or(first),
+                    (0.0, 0.0),
+                ];
+                *slot = ctx.search(first, &cands, iterations);
+                left = Some((slot.u, slot.v));
+            }
+        });
     // One propagation pass: each patch tries its four neighbours' results.
     let prev = out.clone();
-    out.par_chunks_mut(nx).zip(grid.ys.par_iter()).enumerate().for_each(|(j, (row, &y))| {
-        let mut ctx = PatchCtx::new(l0, l1, grid.p, kernel);
-        for (i, (slot, &x)) in row.iter_mut().zip(&grid.xs).enumerate() {
-            let at = |ii: usize, jj: usize| (prev[jj * nx + ii].u, prev[jj * nx + ii].v);
-            let me = at(i, j);
-            let cands = [
-                if i > 0 { at(i - 1, j) } else { me },
-                if i + 1 < nx { at(i + 1, j) } else { me },
-                if j > 0 { at(i, j - 1) } else { me },
-                if j + 1 < ny { at(i, j + 1) } else { me },
-            ];
-            if cands.iter().all(|c| (c.0 - me.0).abs() + (c.1 - me.1).abs() < 0.25) {
-                continue;
+    out.par_chunks_mut(nx)
+        .zip(grid.ys.par_iter())
+        .enumerate()
+        .for_each(|(j, (row, &y))| {
+            let mut ctx = PatchCtx::new(l0, l1, grid.p, kernel);
+            for (i, (slot, &x)) in row.iter_mut().zip(&grid.xs).enumerate() {
+                let at = |ii: usize, jj: usize| (prev[jj * nx + ii].u, prev[jj * nx + ii].v);
+                let me = at(i, j);
+                let cands = [
+                    if i > 0 { at(i - 1, j) } else { me },
+                    if i + 1 < nx { at(i + 1, j) } else { me },
+                    if j > 0 { at(i, j - 1) } else { me },
+                    if j + 1 < ny { at(i, j + 1) } else { me },
+                ];
+                if cands
+                    .iter()
+                    .all(|c| (c.0 - me.0).abs() + (c.1 - me.1).abs() < 0.25)
+                {
+                    continue;
+                }
+                ctx.load(x, y);
+                let found = ctx.search(me, &cands, iterations / 2 + 1);
+                if found.ssd < slot.ssd {
+                    *slot = found;
+                }
             }
-            ctx.load(x, y);
-            let found = ctx.search(me, &cands, iterations / 2 + 1);
-            if found.ssd < slot.ssd {
-                *slot = found;
-            }
-        }
-    });
+        });
     out
 }
 
@@ -121,7 +133,15 @@ struct PatchCtx<'a> {
 
 impl<'a> PatchCtx<'a> {
     fn new(l0: &'a Level, l1: &'a Level, p: usize, kernel: Kernel) -> Self {
-        PatchCtx { l0, l1, p, kernel, buf: vec![0.0; 3 * p * p], inv: (0.0, 0.0, 0.0), origin: (0.0, 0.0) }
+        PatchCtx {
+            l0,
+            l1,
+            p,
+            kernel,
+            buf: vec![0.0; 3 * p * p],
+            inv: (0.0, 0.0, 0.0),
+            origin: (0.0, 0.0),
+        }
     }
 
     /// Takes the template at origin `(x, y)` of the first image.
@@ -166,7 +186,11 @@ impl<'a> PatchCtx<'a> {
         let hi_x = (self.l1.img.w + PAD - self.p - 2) as f32;
         let hi_y = (self.l1.img.h + PAD - self.p - 2) as f32;
         let (x0, y0) = self.origin;
-        let (u, v) = if u.is_finite() && v.is_finite() { (u, v) } else { (0.0, 0.0) };
+        let (u, v) = if u.is_finite() && v.is_finite() {
+            (u, v)
+        } else {
+            (0.0, 0.0)
+        };
         ((x0 + u).clamp(lo, hi_x) - x0, (y0 + v).clamp(lo, hi_y) - y0)
     }
 
@@ -181,7 +205,12 @@ impl<'a> PatchCtx<'a> {
             fx: sx - ix,
             fy: sy - iy,
         };
-        let tpl = Template { t: &self.buf[..n], gx: &self.buf[n..2 * n], gy: &self.buf[2 * n..], p: self.p };
+        let tpl = Template {
+            t: &self.buf[..n],
+            gx: &self.buf[n..2 * n],
+            gy: &self.buf[2 * n..],
+            p: self.p,
+        };
         self.kernel.patch_sums(&src, &tpl)
     }
 
@@ -224,9 +253,19 @@ impl<'a> PatchCtx<'a> {
         let last = self.eval(uv);
         let moved = (uv.0 - start.0).powi(2) + (uv.1 - start.1).powi(2);
         if self.ssd(&last) <= best && moved <= nf {
-            PatchFlow { u: uv.0, v: uv.1, mean_diff: last.d / nf, ssd: self.ssd(&last) }
+            PatchFlow {
+                u: uv.0,
+                v: uv.1,
+                mean_diff: last.d / nf,
+                ssd: self.ssd(&last),
+            }
         } else {
-            PatchFlow { u: start.0, v: start.1, mean_diff: s0.d / nf, ssd: best }
+            PatchFlow {
+                u: start.0,
+                v: start.1,
+                mean_diff: s0.d / nf,
+                ssd: best,
+            }
         }
     }
 }

@@ -30,15 +30,24 @@ impl Level {
         let (w, h) = (img.w, img.h);
         let stride = w + 2 * PAD;
         let mut padded = vec![0.0f32; stride * (h + 2 * PAD)];
-        padded.par_chunks_mut(stride).enumerate().for_each(|(py, row)| {
-            let y = py.saturating_sub(PAD).min(h - 1);
-            let src = &img.data[y * w..(y + 1) * w];
-            row[..PAD].fill(src[0]);
-            row[PAD..PAD + w].copy_from_slice(src);
-            row[PAD + w..].fill(src[w - 1]);
-        });
+        padded
+            .par_chunks_mut(stride)
+            .enumerate()
+            .for_each(|(py, row)| {
+                let y = py.saturating_sub(PAD).min(h - 1);
+                let src = &img.data[y * w..(y + 1) * w];
+                row[..PAD].fill(src[0]);
+                row[PAD..PAD + w].copy_from_slice(src);
+                row[PAD + w..].fill(src[w - 1]);
+            });
         let (gx, gy) = img.gradients();
-        Level { img, padded, stride, gx, gy }
+        Level {
+            img,
+            padded,
+            stride,
+            gx,
+            gy,
+        }
     }
 
     /// Index into [`Level::padded`] of picture position `(x, y)`; valid for
@@ -62,7 +71,9 @@ impl Pyramid {
             let next = planes.last().expect("at least one level").downsample2();
             planes.push(next);
         }
-        Pyramid { levels: planes.into_iter().map(Level::new).collect() }
+        Pyramid {
+            levels: planes.into_iter().map(Level::new).collect(),
+        }
     }
 }
 
@@ -73,10 +84,20 @@ const LUMA: [f32; 3] = [0.299, 0.587, 0.114];
 /// blocks at the right and bottom edges), size rounded up.
 pub fn luma_at_scale(frame: &Frame, shift: u32) -> Plane {
     match frame.pixels() {
-        Pixels::U8(d) => luma_blocks(d, frame.width() as usize, frame.height() as usize, shift, 1.0),
-        Pixels::U16(d) => {
-            luma_blocks(d, frame.width() as usize, frame.height() as usize, shift, 255.0 / 65535.0)
-        }
+        Pixels::U8(d) => luma_blocks(
+            d,
+            frame.width() as usize,
+            frame.height() as usize,
+            shift,
+            1.0,
+        ),
+        Pixels::U16(d) => luma_blocks(
+            d,
+            frame.width() as usize,
+            frame.height() as usize,
+            shift,
+            255.0 / 65535.0,
+        ),
     }
 }
 
@@ -91,21 +112,26 @@ fn luma_blocks<T: Copy + Into<f32> + Sync>(
     let (wo, ho) = (w.div_ceil(k), h.div_ceil(k));
     let mut out = Plane::new(wo, ho);
     let weights = LUMA.map(|c| c * scale);
-    out.data.par_chunks_mut(wo).enumerate().for_each(|(yo, row)| {
-        let (y0, y1) = (yo * k, ((yo + 1) * k).min(h));
-        for y in y0..y1 {
-            let src = &data[y * w * 3..(y + 1) * w * 3];
-            for (x, px) in src.chunks_exact(3).enumerate() {
-                let l = weights[0] * px[0].into() + weights[1] * px[1].into() + weights[2] * px[2].into();
-                row[x >> shift] += l;
+    out.data
+        .par_chunks_mut(wo)
+        .enumerate()
+        .for_each(|(yo, row)| {
+            let (y0, y1) = (yo * k, ((yo + 1) * k).min(h));
+            for y in y0..y1 {
+                let src = &data[y * w * 3..(y + 1) * w * 3];
+                for (x, px) in src.chunks_exact(3).enumerate() {
+                    let l = weights[0] * px[0].into()
+                        + weights[1] * px[1].into()
+                        + weights[2] * px[2].into();
+                    row[x >> shift] += l;
+                }
             }
-        }
-        let rows = (y1 - y0) as f32;
-        for (xo, o) in row.iter_mut().enumerate() {
-            let cols = (((xo + 1) * k).min(w) - xo * k) as f32;
-            *o /= rows * cols;
-        }
-    });
+            let rows = (y1 - y0) as f32;
+            for (xo, o) in row.iter_mut().enumerate() {
+                let cols = (((xo + 1) * k).min(w) - xo * k) as f32;
+                *o /= rows * cols;
+            }
+        });
     out
 }
 
@@ -114,8 +140,15 @@ fn luma_blocks<T: Copy + Into<f32> + Sync>(
 pub fn match_photometry(reference: &Plane, target: &mut Plane) {
     let (mr, sr) = reference.mean_std();
     let (mt, st) = target.mean_std();
-    let gain = if sr > 1e-3 && st > 1e-3 { (sr / st).clamp(0.5, 2.0) } else { 1.0 };
-    target.data.par_iter_mut().for_each(|v| *v = (*v - mt) * gain + mr);
+    let gain = if sr > 1e-3 && st > 1e-3 {
+        (sr / st).clamp(0.5, 2.0)
+    } else {
+        1.0
+    };
+    target
+        .data
+        .par_iter_mut()
+        .for_each(|v| *v = (*v - mt) * gain + mr);
 }
 
 #[cfg(test)]
@@ -140,15 +173,27 @@ mod tests {
 
     #[test]
     fn padding_replicates_the_border() {
-        let lvl = Level::new(Plane { w: 2, h: 1, data: vec![3.0, 7.0] });
+        let lvl = Level::new(Plane {
+            w: 2,
+            h: 1,
+            data: vec![3.0, 7.0],
+        });
         assert_eq!(lvl.padded[lvl.padded_index(-(PAD as isize), -3)], 3.0);
         assert_eq!(lvl.padded[lvl.padded_index(5, 4)], 7.0);
     }
 
     #[test]
     fn photometry_removes_gain_and_offset() {
-        let a = Plane { w: 4, h: 1, data: vec![10.0, 50.0, 90.0, 30.0] };
-        let mut b = Plane { w: 4, h: 1, data: a.data.iter().map(|v| v * 1.2 + 5.0).collect() };
+        let a = Plane {
+            w: 4,
+            h: 1,
+            data: vec![10.0, 50.0, 90.0, 30.0],
+        };
+        let mut b = Plane {
+            w: 4,
+            h: 1,
+            data: a.data.iter().map(|v| v * 1.2 + 5.0).collect(),
+        };
         match_photometry(&a, &mut b);
         for (x, y) in a.data.iter().zip(&b.data) {
             assert!((x - y).abs() < 1e-3);

@@ -30,7 +30,11 @@ pub struct TimeFlow {
 /// `step·flow`, carrying `sign·flow`. Returns weighted sums and weights.
 fn splat(flow: &FlowField, conf: &Plane, step: f32, sign: f32) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let (w, h) = (flow.w, flow.h);
-    let (mut su, mut sv, mut sw) = (vec![0.0f32; w * h], vec![0.0f32; w * h], vec![0.0f32; w * h]);
+    let (mut su, mut sv, mut sw) = (
+        vec![0.0f32; w * h],
+        vec![0.0f32; w * h],
+        vec![0.0f32; w * h],
+    );
     for y in 0..h {
         for x in 0..w {
             let k = y * w + x;
@@ -79,7 +83,11 @@ fn push_pull(u: &mut [f32], v: &mut [f32], wt: &[f32], w: usize, h: usize) {
         return;
     }
     let (w2, h2) = (w.div_ceil(2), h.div_ceil(2));
-    let (mut cu, mut cv, mut cw) = (vec![0.0f32; w2 * h2], vec![0.0f32; w2 * h2], vec![0.0f32; w2 * h2]);
+    let (mut cu, mut cv, mut cw) = (
+        vec![0.0f32; w2 * h2],
+        vec![0.0f32; w2 * h2],
+        vec![0.0f32; w2 * h2],
+    );
     for y in 0..h {
         for x in 0..w {
             let (k, j) = (y * w + x, (y / 2) * w2 + x / 2);
@@ -128,22 +136,26 @@ pub fn at_time(f01: &FlowField, c0: &Plane, f10: &FlowField, c1: &Plane, t: f32)
     motion.sanitize();
 
     let mut alpha = Plane::new(w, h);
-    alpha.data.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
-        for (x, a) in row.iter_mut().enumerate() {
-            let k = y * w + x;
-            let (mu, mv) = (motion.u[k], motion.v[k]);
-            let (px, py) = (x as f32, y as f32);
-            let (u0, v0) = f01.sample(px - t * mu, py - t * mv);
-            let (u1, v1) = f10.sample(px + (1.0 - t) * mu, py + (1.0 - t) * mv);
-            let tol = tolerance(2.0 * (mu * mu + mv * mv));
-            let e0 = (u0 - mu).powi(2) + (v0 - mv).powi(2);
-            let e1 = (u1 + mu).powi(2) + (v1 + mv).powi(2);
-            let vis0 = (-e0 / tol).exp() + 1e-3;
-            let vis1 = (-e1 / tol).exp() + 1e-3;
-            let (w0, w1) = ((1.0 - t) * vis0, t * vis1);
-            *a = w1 / (w0 + w1);
-        }
-    });
+    alpha
+        .data
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, a) in row.iter_mut().enumerate() {
+                let k = y * w + x;
+                let (mu, mv) = (motion.u[k], motion.v[k]);
+                let (px, py) = (x as f32, y as f32);
+                let (u0, v0) = f01.sample(px - t * mu, py - t * mv);
+                let (u1, v1) = f10.sample(px + (1.0 - t) * mu, py + (1.0 - t) * mv);
+                let tol = tolerance(2.0 * (mu * mu + mv * mv));
+                let e0 = (u0 - mu).powi(2) + (v0 - mv).powi(2);
+                let e1 = (u1 + mu).powi(2) + (v1 + mv).powi(2);
+                let vis0 = (-e0 / tol).exp() + 1e-3;
+                let vis1 = (-e1 / tol).exp() + 1e-3;
+                let (w0, w1) = ((1.0 - t) * vis0, t * vis1);
+                *a = w1 / (w0 + w1);
+            }
+        });
     TimeFlow { motion, alpha }
 }
 
@@ -160,7 +172,11 @@ mod tests {
         f10.u.fill(-2.0);
         let ones = Plane::filled(w, h, 1.0);
         let tf = at_time(&f01, &ones, &f10, &ones, 0.25);
-        assert!(tf.motion.u.iter().all(|&u| (u - 2.0).abs() < 1e-4), "{:?}", tf.motion.u);
+        assert!(
+            tf.motion.u.iter().all(|&u| (u - 2.0).abs() < 1e-4),
+            "{:?}",
+            tf.motion.u
+        );
         assert!(tf.alpha.data.iter().all(|&a| (a - 0.25).abs() < 1e-3));
     }
 

@@ -42,25 +42,45 @@ fn derivatives(i0: &Plane, i1: &Plane, flow: &FlowField) -> Derivatives {
     let (w, h) = (i0.w, i0.h);
     let mut avg = Plane::new(w, h);
     let mut iz = Plane::new(w, h);
-    avg.data.par_chunks_mut(w).zip(iz.data.par_chunks_mut(w)).enumerate().for_each(
-        |(y, (ra, rz))| {
+    avg.data
+        .par_chunks_mut(w)
+        .zip(iz.data.par_chunks_mut(w))
+        .enumerate()
+        .for_each(|(y, (ra, rz))| {
             for x in 0..w {
                 let k = y * w + x;
                 let warped = i1.sample(x as f32 + flow.u[k], y as f32 + flow.v[k]);
                 ra[x] = 0.5 * (warped + i0.data[k]);
                 rz[x] = warped - i0.data[k];
             }
-        },
-    );
+        });
     let (ix, iy) = avg.gradients();
     let (ixz, iyz) = iz.gradients();
     let (ixx, ixy) = ix.gradients();
     let (_, iyy) = iy.gradients();
     let n = w * h;
-    let inv_n = (0..n).map(|k| 1.0 / (ix.data[k].powi(2) + iy.data[k].powi(2) + ZETA2)).collect();
-    let inv_nx = (0..n).map(|k| 1.0 / (ixx.data[k].powi(2) + ixy.data[k].powi(2) + ZETA2)).collect();
-    let inv_ny = (0..n).map(|k| 1.0 / (iyy.data[k].powi(2) + ixy.data[k].powi(2) + ZETA2)).collect();
-    Derivatives { ix, iy, iz, ixx, ixy, iyy, ixz, iyz, inv_n, inv_nx, inv_ny }
+    let inv_n = (0..n)
+        .map(|k| 1.0 / (ix.data[k].powi(2) + iy.data[k].powi(2) + ZETA2))
+        .collect();
+    let inv_nx = (0..n)
+        .map(|k| 1.0 / (ixx.data[k].powi(2) + ixy.data[k].powi(2) + ZETA2))
+        .collect();
+    let inv_ny = (0..n)
+        .map(|k| 1.0 / (iyy.data[k].powi(2) + ixy.data[k].powi(2) + ZETA2))
+        .collect();
+    Derivatives {
+        ix,
+        iy,
+        iz,
+        ixx,
+        ixy,
+        iyy,
+        ixz,
+        iyz,
+        inv_n,
+        inv_nx,
+        inv_ny,
+    }
 }
 
 /// Refines `flow` (pixels of this level) between `i0` and `i1` in place.
@@ -85,7 +105,8 @@ pub fn refine(i0: &Plane, i1: &Plane, flow: &mut FlowField, prm: &RefineParams) 
             let inv_n = d.inv_n[k];
             let r = iz + ix * du[k] + iy * dv[k];
             let wt = delta2 * inv_n / (r * r * inv_n + EPS2).sqrt();
-            let (mut m11, mut m12, mut m22) = (wt * ix * ix + ZETA2, wt * ix * iy, wt * iy * iy + ZETA2);
+            let (mut m11, mut m12, mut m22) =
+                (wt * ix * ix + ZETA2, wt * ix * iy, wt * iy * iy + ZETA2);
             let (mut v1, mut v2) = (-wt * iz * ix, -wt * iz * iy);
 
             let (ixx, ixy, iyy) = (d.ixx.data[k], d.ixy.data[k], d.iyy.data[k]);
@@ -222,7 +243,13 @@ mod tests {
             *u = 1.0 + 0.3 * ((k * 7919 % 13) as f32 / 6.0 - 1.0);
         }
         let before: f32 = f.u.iter().map(|u| (u - 1.0).abs()).sum::<f32>() / (w * h) as f32;
-        let prm = RefineParams { fixed_point: 5, sor: 5, alpha: 20.0, gamma: 10.0, delta: 5.0 };
+        let prm = RefineParams {
+            fixed_point: 5,
+            sor: 5,
+            alpha: 20.0,
+            gamma: 10.0,
+            delta: 5.0,
+        };
         refine(&a, &b, &mut f, &prm);
         let err: f32 = (8..h - 8)
             .flat_map(|y| (8..w - 8).map(move |x| y * w + x))
@@ -236,7 +263,13 @@ mod tests {
     fn flat_images_keep_zero_flow() {
         let a = Plane::filled(16, 16, 80.0);
         let mut f = FlowField::zeros(16, 16);
-        let prm = RefineParams { fixed_point: 3, sor: 5, alpha: 20.0, gamma: 10.0, delta: 5.0 };
+        let prm = RefineParams {
+            fixed_point: 3,
+            sor: 5,
+            alpha: 20.0,
+            gamma: 10.0,
+            delta: 5.0,
+        };
         refine(&a, &a, &mut f, &prm);
         assert!(f.u.iter().chain(&f.v).all(|&x| x == 0.0));
     }

@@ -26,9 +26,27 @@ fn translation_midpoint_and_quarter() {
         let p_flow = psnr(&mid(&interp, &a, &b, t as f64), &truth);
         let p_blend = psnr(&a.blend(&b, t), &truth);
         report(&format!("translation t={t}"), p_flow, p_blend);
-        assert!(p_flow >= 36.0, "t={t}: {p_flow:.2} dB");
-        assert!(p_flow >= p_blend + 10.0, "t={t}: flow {p_flow:.2} vs blend {p_blend:.2}");
+        // Seen: 49.0 / 50.3 dB against 26.1 / 28.9 dB for the blend.
+        assert!(p_flow >= 45.0, "t={t}: {p_flow:.2} dB");
+        assert!(
+            p_flow >= p_blend + 15.0,
+            "t={t}: flow {p_flow:.2} vs blend {p_blend:.2}"
+        );
     }
+}
+
+#[test]
+fn translation_on_a_coarser_flow_grid() {
+    // 640x360 computes flow at half resolution (the path 1280x720 takes at a quarter).
+    let (w, h) = (640, 360);
+    let scene = pan_scene(2, (13.0, 5.0));
+    let (a, b) = (scene.frame_u8(w, h, 0.0), scene.frame_u8(w, h, 1.0));
+    let truth = scene.frame_u8(w, h, 0.5);
+    let p_flow = psnr(&mid(&FlowInterpolator::default(), &a, &b, 0.5), &truth);
+    let p_blend = psnr(&a.blend(&b, 0.5), &truth);
+    report("translation 640x360 t=0.5", p_flow, p_blend);
+    // Seen: 50.6 dB against 24.3 dB for the blend.
+    assert!(p_flow >= 45.0, "{p_flow:.2} dB");
 }
 
 fn occlusion_scene() -> Scene {
@@ -54,8 +72,13 @@ fn moving_sprite_over_moving_background() {
     let out = mid(&FlowInterpolator::default(), &a, &b, 0.5);
     let (p_flow, p_blend) = (psnr(&out, &truth), psnr(&a.blend(&b, 0.5), &truth));
     report("occlusion t=0.5", p_flow, p_blend);
-    assert!(p_flow >= p_blend + 6.0, "flow {p_flow:.2} vs blend {p_blend:.2}");
-    assert!(p_flow >= 28.0, "{p_flow:.2} dB");
+    // Seen: 36.0 dB against 29.7 dB for the blend.
+    assert!(
+        p_flow >= p_blend + 5.0,
+        "flow {p_flow:.2} vs blend {p_blend:.2}"
+    );
+    assert!(p_flow >= 34.0, "{p_flow:.2} dB");
+    assert!(out.to_f32().iter().all(|v| v.is_finite()));
 }
 
 #[test]
@@ -77,9 +100,20 @@ fn brightness_change_does_not_bend_the_flow() {
     }
     let epe = err / n as f64;
     eprintln!("brightness 1.2x: mean end-point error {epe:.3} px");
-    assert!(epe < 0.35, "mean end-point error {epe:.3} px");
+    // Seen: 0.013 px.
+    assert!(epe < 0.2, "mean end-point error {epe:.3} px");
+    // The truth at t = 0.5 has gain 1.1, what a cross-fade of the aligned
+    // frames gives.
+    scene.gain_at_1 = 1.2;
+    let truth = scene.frame_u8(w, h, 0.5);
     let out = mid(&FlowInterpolator::default(), &a, &b, 0.5);
-    assert!(out.to_f32().iter().all(|v| v.is_finite()));
+    let (p_flow, p_blend) = (psnr(&out, &truth), psnr(&a.blend(&b, 0.5), &truth));
+    report("brightness 1.2x t=0.5", p_flow, p_blend);
+    // Seen: 40.7 dB against 32.3 dB (clipping at 255 limits both).
+    assert!(
+        p_flow >= 38.0 && p_flow >= p_blend + 6.0,
+        "flow {p_flow:.2} vs blend {p_blend:.2}"
+    );
 }
 
 #[test]
@@ -90,16 +124,31 @@ fn flat_frames_give_the_flat_colour() {
         assert_eq!(out, a, "{w}x{h}");
         let b = Frame::from_u8(w, h, [80u8, 160, 240].repeat((w * h) as usize));
         let out = mid(&FlowInterpolator::default(), &a, &b, 0.5);
-        assert!(samples_u8(&out).chunks(3).all(|p| p == [60, 140, 220]), "{w}x{h}");
+        assert!(
+            samples_u8(&out).chunks(3).all(|p| p == [60, 140, 220]),
+            "{w}x{h}"
+        );
     }
 }
 
 #[test]
 fn odd_and_tiny_sizes_work_for_every_preset() {
     let scene = pan_scene(5, (2.0, 1.0));
-    for cfg in [FlowConfig::default(), FlowConfig::fast(), FlowConfig::quality()] {
+    for cfg in [
+        FlowConfig::default(),
+        FlowConfig::fast(),
+        FlowConfig::quality(),
+    ] {
         let interp = FlowInterpolator::new(cfg).unwrap();
-        for (w, h) in [(1u32, 1u32), (2, 2), (7, 5), (33, 17), (17, 33), (9, 64), (65, 9)] {
+        for (w, h) in [
+            (1u32, 1u32),
+            (2, 2),
+            (7, 5),
+            (33, 17),
+            (17, 33),
+            (9, 64),
+            (65, 9),
+        ] {
             let (a, b) = (scene.frame_u8(w, h, 0.0), scene.frame_u8(w, h, 1.0));
             for t in [0.1, 0.5, 0.9] {
                 let out = mid(&interp, &a, &b, t);
@@ -136,7 +185,11 @@ fn simd_and_scalar_pipelines_agree() {
     let scene = occlusion_scene();
     let (a, b) = (scene.frame_u8(w, h, 0.0), scene.frame_u8(w, h, 1.0));
     let fast = FlowInterpolator::new(FlowConfig::default()).unwrap();
-    let plain = FlowInterpolator::new(FlowConfig { simd: false, ..FlowConfig::default() }).unwrap();
+    let plain = FlowInterpolator::new(FlowConfig {
+        simd: false,
+        ..FlowConfig::default()
+    })
+    .unwrap();
     let (o1, o2) = (mid(&fast, &a, &b, 0.5), mid(&plain, &a, &b, 0.5));
     let p = psnr(&o1, &o2);
     assert!(p >= 50.0, "SIMD vs scalar: {p:.2} dB");
@@ -148,12 +201,21 @@ fn contract_errors() {
     assert_eq!(interp.timesteps(), Timesteps::Any);
     let a = Frame::from_u8(8, 8, vec![0; 192]);
     let b = Frame::from_u8(8, 4, vec![0; 96]);
-    assert!(matches!(interp.prepare(&a, &b).err(), Some(InterpolateError::ShapeMismatch { .. })));
+    assert!(matches!(
+        interp.prepare(&a, &b).err(),
+        Some(InterpolateError::ShapeMismatch { .. })
+    ));
     let c = Frame::from_u16(8, 8, vec![0; 192]);
-    assert!(matches!(interp.prepare(&a, &c).err(), Some(InterpolateError::ShapeMismatch { .. })));
+    assert!(matches!(
+        interp.prepare(&a, &c).err(),
+        Some(InterpolateError::ShapeMismatch { .. })
+    ));
     let pair = interp.prepare(&a, &a).unwrap();
     for t in [0.0, 1.0, -0.5, f64::NAN] {
-        assert!(matches!(pair.render(t), Err(InterpolateError::BadTimestep { .. })));
+        assert!(matches!(
+            pair.render(t),
+            Err(InterpolateError::BadTimestep { .. })
+        ));
     }
     let _ = Blend; // the baseline used in the comparisons above
 }

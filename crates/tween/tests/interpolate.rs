@@ -92,7 +92,11 @@ fn ten_bit_stays_ten_bit_and_colour_tags_are_copied() {
 #[test]
 fn odd_sizes_work_end_to_end() {
     let d = tempfile::tempdir().unwrap();
-    let input = make_clip(d.path(), "odd.mkv", "161x97", "20", "1", false, &["-c:v", "ffv1"]);
+    // testsrc2 rounds sizes to even: crop after converting to 4:4:4.
+    let input =
+        make_clip(d.path(), "odd.mkv", "162x98", "20", "1", false, &["-vf", "format=yuv444p,crop=161:97:0:0", "-c:v", "ffv1"]);
+    let v = video_stream(&probe(&input)).clone();
+    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(161), Some(97)), "test input is odd-sized");
     let out = d.path().join("out.mp4");
     ok(&["interpolate", s(&input), "-o", s(&out), "--quiet"]);
     let po = probe(&out);
@@ -145,10 +149,13 @@ fn scene_cuts_are_held_not_smeared() {
     let res = raw_frames(&out, 128, 96);
     assert_eq!(src.len(), 20);
     assert_eq!(res.len(), 40);
-    // Output 19 lies between source 9 (last of clip a) and 10 (first of b): held as 9.
-    assert!(mean_abs_diff(&res[19], &src[9]) < 0.5, "the cut frame is not a copy of the earlier shot");
+    // Output 18 is source 9 (last of clip a, lossless through FFV1); output 19
+    // lies between source 9 and 10 (first of b) and must be held as 9, exactly.
+    assert!(mean_abs_diff(&res[18], &src[9]) < mean_abs_diff(&res[18], &src[10]) / 10.0);
+    assert_eq!(res[19], res[18], "the frame at the cut is not a copy of the earlier shot");
+    assert!(mean_abs_diff(&res[20], &src[10]) < mean_abs_diff(&res[20], &src[9]) / 10.0);
     // Elsewhere frames are interpolated: output 17 differs from both neighbours.
-    assert!(mean_abs_diff(&res[17], &src[8]) > 0.5);
+    assert!(mean_abs_diff(&res[17], &res[16]) > 0.5 && mean_abs_diff(&res[17], &res[18]) > 0.5);
 }
 
 #[test]

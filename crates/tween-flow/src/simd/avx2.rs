@@ -58,7 +58,12 @@ unsafe fn patch_sums_avx2(src: &Source<'_>, tpl: &Template<'_>) -> PatchSums {
         }
         c0 += 8;
     }
-    PatchSums { d: hsum(sd), d2: hsum(sd2), gx: hsum(sgx), gy: hsum(sgy) }
+    PatchSums {
+        d: hsum(sd),
+        d2: hsum(sd2),
+        gx: hsum(sgx),
+        gy: hsum(sgy),
+    }
 }
 
 #[target_feature(enable = "avx2,fma")]

@@ -9,6 +9,9 @@
 //! moves by pure translation), subtracts the template and accumulates what one
 //! Gauss-Newton step needs.
 
+// `p % 8 == 0` rather than `is_multiple_of` (Rust 1.87): the workspace supports 1.80.
+#![allow(clippy::manual_is_multiple_of)]
+
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
@@ -62,10 +65,7 @@ impl Kernel {
     pub fn detect(allow_simd: bool) -> Kernel {
         #[cfg(target_arch = "x86_64")]
         {
-            if allow_simd
-                && is_x86_feature_detected!("avx2")
-                && is_x86_feature_detected!("fma")
-            {
+            if allow_simd && is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
                 return Kernel::Avx2;
             }
         }
@@ -82,7 +82,10 @@ impl Kernel {
         let p = tpl.p;
         let n = p * p;
         assert!(tpl.t.len() >= n && tpl.gx.len() >= n && tpl.gy.len() >= n);
-        assert!(src.base + p * src.stride + p < src.img.len(), "patch outside the image");
+        assert!(
+            src.base + p * src.stride + p < src.img.len(),
+            "patch outside the image"
+        );
         match self {
             Kernel::Scalar => patch_sums_scalar(src, tpl),
             #[cfg(target_arch = "x86_64")]
@@ -143,13 +146,27 @@ mod tests {
             let t: Vec<f32> = (0..n).map(|i| pseudo(i + 7777)).collect();
             let gx: Vec<f32> = (0..n).map(|i| pseudo(i + 999) - 128.0).collect();
             let gy: Vec<f32> = (0..n).map(|i| pseudo(i + 4242) - 128.0).collect();
-            let tpl = Template { t: &t, gx: &gx, gy: &gy, p };
-            for (k, &(x, y, fx, fy)) in
-                [(0usize, 0usize, 0.0f32, 0.0f32), (3, 5, 0.25, 0.75), (40, 30, 0.9, 0.1)]
-                    .iter()
-                    .enumerate()
+            let tpl = Template {
+                t: &t,
+                gx: &gx,
+                gy: &gy,
+                p,
+            };
+            for (k, &(x, y, fx, fy)) in [
+                (0usize, 0usize, 0.0f32, 0.0f32),
+                (3, 5, 0.25, 0.75),
+                (40, 30, 0.9, 0.1),
+            ]
+            .iter()
+            .enumerate()
             {
-                let src = Source { img: &img, stride: w, base: y * w + x, fx, fy };
+                let src = Source {
+                    img: &img,
+                    stride: w,
+                    base: y * w + x,
+                    fx,
+                    fy,
+                };
                 let a = patch_sums_scalar(&src, &tpl);
                 let b = Kernel::detect(true).patch_sums(&src, &tpl);
                 for (va, vb) in [(a.d, b.d), (a.d2, b.d2), (a.gx, b.gx), (a.gy, b.gy)] {

@@ -32,10 +32,24 @@ impl Texture {
                 let k = std::f32::consts::TAU / period;
                 let amp = 15.0 * (period / 30.0).powf(0.4);
                 let ch = |r: f32| amp * (0.3 + 0.7 * r);
-                [k * ang.cos(), k * ang.sin(), rnd() * 6.283, ch(rnd()), ch(rnd()), ch(rnd())]
+                [
+                    k * ang.cos(),
+                    k * ang.sin(),
+                    rnd() * std::f32::consts::TAU,
+                    ch(rnd()),
+                    ch(rnd()),
+                    ch(rnd()),
+                ]
             })
             .collect();
-        Texture { waves, base: [100.0 + 40.0 * rnd(), 100.0 + 40.0 * rnd(), 100.0 + 40.0 * rnd()] }
+        Texture {
+            waves,
+            base: [
+                100.0 + 40.0 * rnd(),
+                100.0 + 40.0 * rnd(),
+                100.0 + 40.0 * rnd(),
+            ],
+        }
     }
 
     /// RGB on a 0..255 scale at a real-valued position.
@@ -97,27 +111,44 @@ impl Scene {
     }
 
     pub fn frame_u8(&self, w: u32, h: u32, t: f32) -> Frame {
-        let d = self.render(w, h, t).iter().map(|v| (v + 0.5) as u8).collect();
+        let d = self
+            .render(w, h, t)
+            .iter()
+            .map(|v| (v + 0.5) as u8)
+            .collect();
         Frame::from_u8(w, h, d)
     }
 
     pub fn frame_u16(&self, w: u32, h: u32, t: f32) -> Frame {
-        let d = self.render(w, h, t).iter().map(|v| (v * 257.0 + 0.5) as u16).collect();
+        let d = self
+            .render(w, h, t)
+            .iter()
+            .map(|v| (v * 257.0 + 0.5) as u16)
+            .collect();
         Frame::from_u16(w, h, d)
     }
 }
 
 /// A background panning by `pan`, no sprite, no brightness change.
 pub fn pan_scene(seed: u32, pan: (f32, f32)) -> Scene {
-    Scene { bg: Texture::new(seed), pan, sprite: None, gain_at_1: 1.0 }
+    Scene {
+        bg: Texture::new(seed),
+        pan,
+        sprite: None,
+        gain_at_1: 1.0,
+    }
 }
 
 /// PSNR in dB of two frames of the same shape (samples scaled to 0..1).
 pub fn psnr(a: &Frame, b: &Frame) -> f64 {
     assert!(a.same_shape(b));
     let (x, y) = (a.to_f32(), b.to_f32());
-    let mse: f64 =
-        x.iter().zip(&y).map(|(p, q)| ((p - q) as f64).powi(2)).sum::<f64>() / x.len() as f64;
+    let mse: f64 = x
+        .iter()
+        .zip(&y)
+        .map(|(p, q)| ((p - q) as f64).powi(2))
+        .sum::<f64>()
+        / x.len() as f64;
     if mse == 0.0 {
         f64::INFINITY
     } else {
@@ -128,7 +159,10 @@ pub fn psnr(a: &Frame, b: &Frame) -> f64 {
 /// Largest absolute sample difference, on a 0..255 scale.
 pub fn max_diff_255(a: &Frame, b: &Frame) -> f32 {
     let (x, y) = (a.to_f32(), b.to_f32());
-    x.iter().zip(&y).map(|(p, q)| (p - q).abs() * 255.0).fold(0.0, f32::max)
+    x.iter()
+        .zip(&y)
+        .map(|(p, q)| (p - q).abs() * 255.0)
+        .fold(0.0, f32::max)
 }
 
 pub fn samples_u8(f: &Frame) -> &[u8] {
