@@ -1,5 +1,11 @@
 //! Running a child process and measuring it: wall-clock seconds, and peak
-//! resident memory from `wait4`'s rusage (`ru_maxrss`, KiB on Linux).
+//! resident memory sampled from `/proc/PID/status` (`VmHWM`, the high-water
+//! mark of the child's own address space) every 10 ms while it runs.
+//!
+//! `wait4`'s `ru_maxrss` is not used for memory: Linux seeds it at `exec` with
+//! the high-water mark of the address space being replaced, which after a
+//! vfork-style spawn is this (parent) process's, so it reports the evaluator's
+//! own size whenever that is larger than the child's.
 //!
 //! The child's stdout and stderr go to a log file, so that a chatty child can
 //! never block on a full pipe while we wait for it.
@@ -8,14 +14,17 @@ use crate::error::EvalError;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What a finished child cost.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChildStats {
     /// From just before spawning to the moment it was reaped.
     pub wall_s: f64,
-    /// Peak resident set size of the child (and of its reaped descendants), KiB.
+    /// Peak resident set size of the child's own address space, KiB (0 when
+    /// it ended before the first sample).
     pub peak_rss_kib: u64,
     /// `None` when it exited with status 0, else a description ("exit status 1",
     /// "killed by signal 9").
@@ -23,7 +32,7 @@ pub struct ChildStats {
 }
 
 /// Spawns `cmd` with stdin closed and stdout+stderr appended to `log`, waits
-/// for it with `wait4` and returns its cost. A non-zero exit is reported in
+/// for it with `waitpid` and returns its cost. A non-zero exit is reported in
 /// [`ChildStats::failure`], not as an error; errors are for failing to start.
 pub fn run_measured(cmd: &mut Command, log: &Path) -> Result<ChildStats, EvalError> {
     let out = File::create(log).map_err(EvalError::io(log))?;
@@ -34,18 +43,43 @@ pub fn run_measured(cmd: &mut Command, log: &Path) -> Result<ChildStats, EvalErr
     let child = cmd
         .spawn()
         .map_err(|source| EvalError::Spawn { program, source })?;
-    let (status, rusage) = rusage_wait::wait(child.id()).map_err(|source| EvalError::Io {
+    let pid = child.id();
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !stop.load(Ordering::Acquire) {
+                peak = peak.max(vm_hwm_kib(pid).unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            peak
+        })
+    };
+    let waited = reap::wait(pid);
+    // Stop sampling before the pid can be reused by another process.
+    stop.store(true, Ordering::Release);
+    let peak_rss_kib = sampler.join().unwrap_or(0);
+    let status = waited.map_err(|source| EvalError::Io {
         path: log.to_path_buf(),
         source,
     })?;
     let wall_s = start.elapsed().as_secs_f64();
-    // `child` was reaped by wait4; dropping a std Child neither waits nor kills.
+    // `child` was reaped by waitpid; dropping a std Child neither waits nor kills.
     drop(child);
     Ok(ChildStats {
         wall_s,
-        peak_rss_kib: rusage.max_rss_kib,
-        failure: rusage_wait::describe(status),
+        peak_rss_kib,
+        failure: reap::describe(status),
     })
+}
+
+/// `VmHWM` of a live process, KiB; `None` once it has exited (a zombie has no
+/// address space) or when /proc is unavailable.
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The last `max` bytes of a log file, for error messages.
@@ -59,26 +93,19 @@ pub fn log_tail(log: &Path, max: usize) -> String {
     }
 }
 
-/// The only unsafe code of the crate: `wait4` and the status macros.
-mod rusage_wait {
-    pub struct Usage {
-        pub max_rss_kib: u64,
-    }
-
-    /// Waits for process `pid` (a child of ours) and returns its raw wait
-    /// status and resource usage.
-    pub fn wait(pid: u32) -> std::io::Result<(libc::c_int, Usage)> {
+/// The only unsafe code of the crate: `waitpid` and the status macros.
+mod reap {
+    /// Waits for process `pid` (a child of ours) and returns its raw wait status.
+    pub fn wait(pid: u32) -> std::io::Result<libc::c_int> {
         let pid = pid as libc::pid_t;
         let mut status: libc::c_int = 0;
-        // SAFETY: rusage is a plain C struct for which all-zero bytes is a valid value.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
         loop {
-            // SAFETY: `status` and `ru` are valid, exclusively borrowed
-            // out-pointers for the duration of the call; `pid` is our child,
-            // which nothing else in this process waits for.
-            let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+            // SAFETY: `status` is a valid, exclusively borrowed out-pointer for
+            // the duration of the call; `pid` is our child, which nothing else
+            // in this process waits for.
+            let r = unsafe { libc::waitpid(pid, &mut status, 0) };
             if r == pid {
-                break;
+                return Ok(status);
             }
             let e = std::io::Error::last_os_error();
             if r == -1 && e.kind() == std::io::ErrorKind::Interrupted {
@@ -86,14 +113,6 @@ mod rusage_wait {
             }
             return Err(e);
         }
-        // ru_maxrss is in KiB on Linux (bytes on macOS).
-        let max_rss = ru.ru_maxrss.max(0) as u64;
-        let max_rss_kib = if cfg!(target_os = "macos") {
-            max_rss / 1024
-        } else {
-            max_rss
-        };
-        Ok((status, Usage { max_rss_kib }))
     }
 
     /// `None` for a clean exit, else what happened.
@@ -128,7 +147,8 @@ mod tests {
         .unwrap();
         assert_eq!(ok.failure, None);
         assert!(ok.wall_s >= 0.2, "{}", ok.wall_s);
-        assert!(ok.peak_rss_kib > 1000, "{}", ok.peak_rss_kib);
+        // The shell holds a 20 MB variable.
+        assert!(ok.peak_rss_kib > 15_000, "{}", ok.peak_rss_kib);
         assert_eq!(log_tail(&log, 100), "hello");
         let bad = run_measured(
             Command::new("sh").args(["-c", "echo oops >&2; exit 3"]),
@@ -137,6 +157,15 @@ mod tests {
         .unwrap();
         assert_eq!(bad.failure.as_deref(), Some("exit status 3"));
         assert_eq!(log_tail(&dir.join("bad.log"), 100), "oops");
+        // A small child of a large parent reports its own size, not the parent's.
+        let ballast = vec![1u8; 300 << 20];
+        let small = run_measured(
+            Command::new("sh").args(["-c", "sleep 0.3"]),
+            &dir.join("s.log"),
+        )
+        .unwrap();
+        assert!(ballast.iter().step_by(4096).all(|&b| b == 1));
+        assert!(small.peak_rss_kib < 50_000, "{} KiB", small.peak_rss_kib);
         let missing = run_measured(&mut Command::new("/nonexistent/tween"), &dir.join("m.log"));
         assert!(matches!(missing, Err(EvalError::Spawn { .. })));
         std::fs::remove_dir_all(&dir).unwrap();

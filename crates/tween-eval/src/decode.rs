@@ -1,6 +1,6 @@
 //! Moving frames in and out of video files through the `ffmpeg` and `ffprobe`
-//! command-line tools: write the input clip losslessly (FFV1, planar RGB)
-//! from a pipe, probe an output's size, and read an output back frame by frame.
+//! command-line tools: write the input clip losslessly (uncompressed RGB, so
+//! that no method pays for a codec in its timing) from a pipe, probe an output's size, and read an output back frame by frame.
 
 use crate::child::log_tail;
 use crate::error::EvalError;
@@ -17,7 +17,7 @@ pub const INPUT_FPS: u32 = 30;
 pub const INPUT_FILE: &str = "in.nut";
 
 /// Encodes `count` frames of `w`×`h`, produced one at a time by `frame(i)`, as
-/// a lossless FFV1/gbrp file at [`INPUT_FPS`]. FFmpeg's messages go to `log`.
+/// an uncompressed RGB (rawvideo in NUT) file at [`INPUT_FPS`]. FFmpeg's messages go to `log`.
 ///
 /// Use a container with exact timestamps ([`INPUT_FILE`], NUT): Matroska
 /// stores milliseconds, so 30 fps becomes 0, 33, 67, 100 ms … and the
@@ -40,7 +40,7 @@ pub fn encode_input(
         .args([
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", &size, "-r", &rate, "-i", "-",
         ])
-        .args(["-c:v", "ffv1", "-pix_fmt", "gbrp"])
+        .args(["-c:v", "rawvideo", "-pix_fmt", "rgb24"])
         .arg(out)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

@@ -5,7 +5,7 @@
 //! For each clip ([`ClipKind`]) the scene is rendered at twice the input rate;
 //! the even frames are encoded losslessly as the 30 fps input, the odd frames
 //! are held out. Each method runs as a child process (wall time and peak RSS
-//! measured with `wait4`), its output is decoded and frame 2k+1 is scored
+//! sampled from /proc), its output is decoded and frame 2k+1 is scored
 //! (PSNR over RGB, SSIM on luma) against held-out frame 2k+1.
 //!
 //! ```no_run

@@ -52,7 +52,7 @@ fn command(cfg: &EvalConfig, method: Method, input: &Path, output: &Path) -> Opt
         let mut c = Command::new(&cfg.ffmpeg);
         c.args(["-hide_banner", "-nostdin", "-y", "-v", "warning", "-i"])
             .arg(input);
-        c.args(["-vf", &filter, "-c:v", "ffv1", "-pix_fmt", "gbrp"])
+        c.args(["-vf", &filter, "-c:v", "rawvideo", "-pix_fmt", "rgb24"])
             .arg(output);
         c
     };
@@ -61,7 +61,14 @@ fn command(cfg: &EvalConfig, method: Method, input: &Path, output: &Path) -> Opt
         Method::Tween => cfg.tween_binary.as_ref().map(|bin| {
             let mut c = Command::new(bin);
             c.arg("interpolate").arg(input).arg("-o").arg(output);
-            c.args(["--factor", "2", "--codec", "ffv1", "--overwrite", "--quiet"]);
+            c.args([
+                "--factor",
+                "2",
+                "--codec",
+                "rawvideo",
+                "--overwrite",
+                "--quiet",
+            ]);
             c
         }),
         Method::Minterpolate => Some(ffmpeg(format!(
@@ -106,9 +113,9 @@ pub(crate) fn run_clip(
     let mut scored = Vec::new();
     for method in cfg.methods() {
         let file = match method {
-            Method::Tween => "tween.mkv",
-            Method::Minterpolate => "mi.mkv",
-            Method::Blend => "blend.mkv",
+            Method::Tween => "tween.nut",
+            Method::Minterpolate => "mi.nut",
+            Method::Blend => "blend.nut",
         };
         let output = dir.join(file);
         let Some(mut cmd) = command(cfg, method, &input, &output) else {

@@ -22,10 +22,10 @@ fn fake_tween(dir: &Path, extra_filter: &str) -> PathBuf {
     let path = dir.join("fake-tween");
     let script = format!(
         r#"#!/bin/sh
-# fake tween: interpolate IN -o OUT --factor 2 --codec ffv1 --overwrite --quiet
+# fake tween: interpolate IN -o OUT --factor 2 --codec rawvideo --overwrite --quiet
 [ "$1" = interpolate ] && [ "$3" = -o ] || {{ echo "bad arguments: $*" >&2; exit 2; }}
-[ "$*" = "interpolate $2 -o $4 --factor 2 --codec ffv1 --overwrite --quiet" ] || {{ echo "bad flags: $*" >&2; exit 2; }}
-exec ffmpeg -hide_banner -nostdin -y -v error -i "$2" -vf "minterpolate=fps=60:mi_mode=blend{extra_filter}" -c:v ffv1 -pix_fmt gbrp "$4"
+[ "$*" = "interpolate $2 -o $4 --factor 2 --codec rawvideo --overwrite --quiet" ] || {{ echo "bad flags: $*" >&2; exit 2; }}
+exec ffmpeg -hide_banner -nostdin -y -v error -i "$2" -vf "minterpolate=fps=60:mi_mode=blend{extra_filter}" -c:v rawvideo -pix_fmt rgb24 "$4"
 "#
     );
     std::fs::write(&path, script).unwrap();

@@ -36,17 +36,27 @@ impl AudioTranscode {
         target: codec::Id,
         offset: Rational,
     ) -> Result<Self, Error> {
-        let mut decoder = codec::Context::from_parameters(ist.parameters())?.decoder().audio()?;
+        let mut decoder = codec::Context::from_parameters(ist.parameters())?
+            .decoder()
+            .audio()?;
         decoder.set_parameters(ist.parameters())?;
-        let codec = encoder::find(target).ok_or(Error::EncoderNotFound)?.audio()?;
+        let codec = encoder::find(target)
+            .ok_or(Error::EncoderNotFound)?
+            .audio()?;
         let channels = decoder.channels().max(1) as i32;
         let mut in_layout = decoder.channel_layout();
         if in_layout.is_empty() || in_layout.channels() != channels {
             in_layout = ChannelLayout::default(channels);
         }
-        let out_layout = codec.channel_layouts().map(|l| l.best(channels)).unwrap_or(in_layout);
+        let out_layout = codec
+            .channel_layouts()
+            .map(|l| l.best(channels))
+            .unwrap_or(in_layout);
         let rate = nearest_rate(&codec, decoder.rate() as i32);
-        let sample_fmt = codec.formats().and_then(|mut f| f.next()).ok_or(Error::EncoderNotFound)?;
+        let sample_fmt = codec
+            .formats()
+            .and_then(|mut f| f.next())
+            .ok_or(Error::EncoderNotFound)?;
         let global = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
 
         let mut ctx = codec::Context::new_with_codec(*codec).encoder().audio()?;
@@ -77,8 +87,16 @@ impl AudioTranscode {
             decoder.format().name(),
             in_layout.bits()
         );
-        graph.add(&filter::find("abuffer").ok_or(Error::FilterNotFound)?, "in", &args)?;
-        graph.add(&filter::find("abuffersink").ok_or(Error::FilterNotFound)?, "out", "")?;
+        graph.add(
+            &filter::find("abuffer").ok_or(Error::FilterNotFound)?,
+            "in",
+            &args,
+        )?;
+        graph.add(
+            &filter::find("abuffersink").ok_or(Error::FilterNotFound)?,
+            "out",
+            "",
+        )?;
         {
             let mut out = graph.get("out").expect("added above");
             out.set_sample_format(encoder.format());
@@ -87,11 +105,19 @@ impl AudioTranscode {
         }
         graph.output("in", 0)?.input("out", 0)?.parse("anull")?;
         graph.validate()?;
-        if !codec.capabilities().contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE) {
-            graph.get("out").expect("added above").sink().set_frame_size(encoder.frame_size());
+        if !codec
+            .capabilities()
+            .contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE)
+        {
+            graph
+                .get("out")
+                .expect("added above")
+                .sink()
+                .set_frame_size(encoder.frame_size());
         }
 
-        let in_tb = crate::time::from_ff(ist.time_base()).unwrap_or(Rational::new(1, decoder.rate().max(1) as i64));
+        let in_tb = crate::time::from_ff(ist.time_base())
+            .unwrap_or(Rational::new(1, decoder.rate().max(1) as i64));
         Ok(AudioTranscode {
             rate: decoder.rate() as i32,
             decoder,
@@ -117,7 +143,11 @@ impl AudioTranscode {
     }
 
     /// Decodes, converts and encodes one source packet.
-    pub(crate) fn send(&mut self, packet: &Packet, octx: &mut format::context::Output) -> Result<(), Error> {
+    pub(crate) fn send(
+        &mut self,
+        packet: &Packet,
+        octx: &mut format::context::Output,
+    ) -> Result<(), Error> {
         match self.decoder.send_packet(packet) {
             Ok(()) | Err(Error::InvalidData) => {}
             Err(e) => return Err(e),
@@ -135,14 +165,25 @@ impl AudioTranscode {
                 .and_then(|t| t.checked_sub(self.offset))
                 .and_then(|t| seconds_to_ts(t, Rational::new(1, self.rate as i64)));
             self.decoded.set_pts(pts);
-            self.graph.get("in").expect("built in new").source().add(&self.decoded)?;
+            self.graph
+                .get("in")
+                .expect("built in new")
+                .source()
+                .add(&self.decoded)?;
             self.pull_filtered(octx)?;
         }
         Ok(())
     }
 
     fn pull_filtered(&mut self, octx: &mut format::context::Output) -> Result<(), Error> {
-        while self.graph.get("out").expect("built in new").sink().frame(&mut self.filtered).is_ok() {
+        while self
+            .graph
+            .get("out")
+            .expect("built in new")
+            .sink()
+            .frame(&mut self.filtered)
+            .is_ok()
+        {
             self.encoder.send_frame(&self.filtered)?;
             self.write_packets(octx)?;
         }
@@ -158,7 +199,10 @@ impl AudioTranscode {
                 Err(e) => return Err(e),
             }
             packet.set_stream(self.out_index);
-            packet.rescale_ts(ffmpeg_next::Rational::new(1, self.encoder.rate() as i32), self.out_tb);
+            packet.rescale_ts(
+                ffmpeg_next::Rational::new(1, self.encoder.rate() as i32),
+                self.out_tb,
+            );
             packet.write_interleaved(octx)?;
         }
     }
@@ -167,7 +211,11 @@ impl AudioTranscode {
     pub(crate) fn flush(&mut self, octx: &mut format::context::Output) -> Result<(), Error> {
         self.decoder.send_eof()?;
         self.pull_decoded(octx)?;
-        self.graph.get("in").expect("built in new").source().flush()?;
+        self.graph
+            .get("in")
+            .expect("built in new")
+            .source()
+            .flush()?;
         self.pull_filtered(octx)?;
         self.encoder.send_eof()?;
         self.write_packets(octx)

@@ -6,12 +6,13 @@ use crate::error::VideoError;
 use ffmpeg_next::format::Pixel;
 
 /// Names accepted by [`resolve_codec`], for error messages.
-const KNOWN: &str = "h264/x264/libx264, h265/hevc/x265/libx265, av1/libsvtav1/libaom-av1, vp9/libvpx-vp9, ffv1";
+const KNOWN: &str = "h264/x264/libx264, h265/hevc/x265/libx265, av1/libsvtav1/libaom-av1, vp9/libvpx-vp9, ffv1, rawvideo";
 
 /// The FFmpeg encoder a user-facing codec name means (case-insensitive):
 /// `h264`/`x264` → `libx264` (also for an empty name), `h265`/`hevc`/`x265`
 /// → `libx265`, `av1` → `libsvtav1` (or `libaom-av1` when this FFmpeg lacks
-/// SVT-AV1), `vp9` → `libvpx-vp9`, `ffv1`. Fails, before any work starts,
+/// SVT-AV1), `vp9` → `libvpx-vp9`, `ffv1` (lossless), `rawvideo`
+/// (uncompressed RGB, for measurements that must not pay for a codec). Fails, before any work starts,
 /// for unknown names and encoders missing from this FFmpeg build.
 pub fn resolve_codec(name: &str) -> Result<&'static str, VideoError> {
     crate::init_ffmpeg();
@@ -24,13 +25,17 @@ pub fn resolve_codec(name: &str) -> Result<&'static str, VideoError> {
         "libaom-av1" | "libaom" | "aom" => &["libaom-av1"],
         "vp9" | "libvpx-vp9" | "vpx-vp9" => &["libvpx-vp9"],
         "ffv1" => &["ffv1"],
+        "rawvideo" | "raw" => &["rawvideo"],
         _ => &[],
     };
     candidates
         .iter()
         .copied()
         .find(|c| ffmpeg_next::encoder::find_by_name(c).is_some())
-        .ok_or_else(|| VideoError::UnknownCodec { name: name.to_string(), known: KNOWN.to_string() })
+        .ok_or_else(|| VideoError::UnknownCodec {
+            name: name.to_string(),
+            known: KNOWN.to_string(),
+        })
 }
 
 /// How one encoder will be opened.
@@ -80,10 +85,17 @@ fn choose_pixel(
         // 8-bit RGB format (stored as planes internally, still lossless).
         return Some(if high { Pixel::GBRP16LE } else { Pixel::BGRZ });
     }
+    if encoder == "rawvideo" {
+        // Uncompressed, exactly tween's own sample layout.
+        return Some(if high { Pixel::RGB48LE } else { Pixel::RGB24 });
+    }
     let mut wish = chroma;
     let (odd_w, odd_h) = (width & 1 == 1, height & 1 == 1);
-    if matches!(wish, Chroma::Yuv420) && (odd_w || odd_h) || matches!(wish, Chroma::Yuv422) && odd_w {
-        tracing::warn!("{width}x{height} is odd-sized: encoding 4:4:4 chroma to keep the exact size");
+    if matches!(wish, Chroma::Yuv420) && (odd_w || odd_h) || matches!(wish, Chroma::Yuv422) && odd_w
+    {
+        tracing::warn!(
+            "{width}x{height} is odd-sized: encoding 4:4:4 chroma to keep the exact size"
+        );
         wish = Chroma::Yuv444;
     }
     let ok = |p: Pixel| supported.is_empty() || supported.contains(&p);
@@ -100,7 +112,12 @@ fn choose_pixel(
         order.extend([yuv(Chroma::Yuv444, high), yuv(Chroma::Yuv444, false)]);
     }
     let chosen = order.into_iter().find(|&p| ok(p))?;
-    if high && !matches!(chosen, Pixel::YUV420P10LE | Pixel::YUV422P10LE | Pixel::YUV444P10LE | Pixel::GRAY10LE) {
+    if high
+        && !matches!(
+            chosen,
+            Pixel::YUV420P10LE | Pixel::YUV422P10LE | Pixel::YUV444P10LE | Pixel::GRAY10LE
+        )
+    {
         tracing::warn!("{encoder} in this FFmpeg cannot encode 10-bit; writing 8-bit");
     }
     Some(chosen)
@@ -117,18 +134,36 @@ pub(crate) fn plan(
     height: u32,
 ) -> Option<Plan> {
     let codec = ffmpeg_next::encoder::find_by_name(encoder)?;
-    let supported: Vec<Pixel> = codec.video().ok().and_then(|v| v.formats().map(|f| f.collect())).unwrap_or_default();
+    let supported: Vec<Pixel> = codec
+        .video()
+        .ok()
+        .and_then(|v| v.formats().map(|f| f.collect()))
+        .unwrap_or_default();
     let pixel = choose_pixel(encoder, &supported, chroma, high, width, height)?;
     let crf_or = |d: u8| crf.unwrap_or(d).to_string();
     let preset_or = |d: &str| preset.unwrap_or(d).to_string();
     let (options, gop) = match encoder {
-        "libx264" => (vec![("crf", crf_or(18)), ("preset", preset_or("medium"))], None),
+        "libx264" => (
+            vec![("crf", crf_or(18)), ("preset", preset_or("medium"))],
+            None,
+        ),
         "libx265" => (
-            vec![("crf", crf_or(20)), ("preset", preset_or("medium")), ("x265-params", "log-level=error".into())],
+            vec![
+                ("crf", crf_or(20)),
+                ("preset", preset_or("medium")),
+                ("x265-params", "log-level=error".into()),
+            ],
             None,
         ),
         "libsvtav1" => (vec![("crf", crf_or(30)), ("preset", preset_or("8"))], None),
-        "libaom-av1" => (vec![("crf", crf_or(30)), ("cpu-used", preset_or("6")), ("row-mt", "1".into())], None),
+        "libaom-av1" => (
+            vec![
+                ("crf", crf_or(30)),
+                ("cpu-used", preset_or("6")),
+                ("row-mt", "1".into()),
+            ],
+            None,
+        ),
         "libvpx-vp9" => (
             vec![
                 ("crf", crf_or(31)),
@@ -138,10 +173,19 @@ pub(crate) fn plan(
             ],
             None,
         ),
-        "ffv1" => (vec![("level", "3".into()), ("slicecrc", "1".into())], Some(1)),
+        "ffv1" => (
+            vec![("level", "3".into()), ("slicecrc", "1".into())],
+            Some(1),
+        ),
+        "rawvideo" => (Vec::new(), Some(1)),
         _ => (Vec::new(), None),
     };
-    Some(Plan { encoder, pixel, options, gop })
+    Some(Plan {
+        encoder,
+        pixel,
+        options,
+        gop,
+    })
 }
 
 #[cfg(test)]
@@ -156,6 +200,7 @@ mod tests {
         assert_eq!(resolve_codec("x265").unwrap(), "libx265");
         assert_eq!(resolve_codec("vp9").unwrap(), "libvpx-vp9");
         assert_eq!(resolve_codec("ffv1").unwrap(), "ffv1");
+        assert_eq!(resolve_codec("raw").unwrap(), "rawvideo");
         assert!(resolve_codec("av1").unwrap().contains("av1"));
         let err = resolve_codec("divx-turbo").unwrap_err();
         assert!(err.to_string().contains("divx-turbo"), "{err}");
@@ -170,7 +215,16 @@ mod tests {
         let p = plan("ffv1", Some(0), None, Chroma::Yuv420, true, 3, 3).unwrap();
         assert_eq!(p.pixel, Pixel::GBRP16LE);
         assert!(p.is_rgb());
-        let p = plan("libx264", Some(23), Some("fast"), Chroma::Yuv420, false, 64, 64).unwrap();
+        let p = plan(
+            "libx264",
+            Some(23),
+            Some("fast"),
+            Chroma::Yuv420,
+            false,
+            64,
+            64,
+        )
+        .unwrap();
         assert!(p.options.contains(&("crf", "23".to_string())));
         assert!(p.options.contains(&("preset", "fast".to_string())));
     }

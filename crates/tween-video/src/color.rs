@@ -47,8 +47,12 @@ impl ColorTags {
     };
 
     /// BT.709 primaries, transfer and matrix, limited range (HD video).
-    pub const BT709: ColorTags =
-        ColorTags { primaries: BT709, transfer: BT709, matrix: BT709, range: ColorRange::Limited };
+    pub const BT709: ColorTags = ColorTags {
+        primaries: BT709,
+        transfer: BT709,
+        matrix: BT709,
+        range: ColorRange::Limited,
+    };
 
     /// The matrix used to convert between YUV and RGB: the tagged one, or when
     /// untagged what players assume: BT.709 for HD sizes, BT.601 below.

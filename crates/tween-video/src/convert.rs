@@ -16,13 +16,18 @@ fn flags() -> Flags {
 
 /// Whether `fmt` is an RGB format, i.e. no YUV matrix applies.
 pub(crate) fn is_rgb_like(fmt: Pixel) -> bool {
-    let flags = fmt.descriptor().map_or(0, |d| crate::ffi::avformat::pix_desc_flags(d.as_ptr()));
+    let flags = fmt
+        .descriptor()
+        .map_or(0, |d| crate::ffi::avformat::pix_desc_flags(d.as_ptr()));
     flags & ffmpeg_next::ffi::AV_PIX_FMT_FLAG_RGB as u64 != 0
 }
 
 /// Whether `fmt` is one of the deprecated full-range "J" formats.
 fn is_jpeg_format(fmt: Pixel) -> bool {
-    matches!(fmt, Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P | Pixel::YUVJ440P | Pixel::YUVJ411P)
+    matches!(
+        fmt,
+        Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P | Pixel::YUVJ440P | Pixel::YUVJ411P
+    )
 }
 
 /// Key of a scaling context: rebuilt when the input changes mid-stream.
@@ -45,25 +50,59 @@ pub(crate) struct ToRgb {
 
 impl ToRgb {
     pub(crate) fn new(width: u32, height: u32, high_depth: bool) -> Self {
-        let fmt = if high_depth { Pixel::RGB48LE } else { Pixel::RGB24 };
-        ToRgb { width, height, high_depth, ctx: None, out: frame::Video::new(fmt, width, height) }
+        let fmt = if high_depth {
+            Pixel::RGB48LE
+        } else {
+            Pixel::RGB24
+        };
+        ToRgb {
+            width,
+            height,
+            high_depth,
+            ctx: None,
+            out: frame::Video::new(fmt, width, height),
+        }
     }
 
     /// Converts `src`, whose colour tags are `tags` (frame tags, falling back to
     /// the stream's).
-    pub(crate) fn convert(&mut self, src: &frame::Video, tags: ColorTags) -> Result<Frame, ffmpeg_next::Error> {
-        let key = Key { format: src.format(), width: src.width(), height: src.height(), tags };
+    pub(crate) fn convert(
+        &mut self,
+        src: &frame::Video,
+        tags: ColorTags,
+    ) -> Result<Frame, ffmpeg_next::Error> {
+        let key = Key {
+            format: src.format(),
+            width: src.width(),
+            height: src.height(),
+            tags,
+        };
         if self.ctx.as_ref().map(|(k, _)| *k) != Some(key) {
             let dst_fmt = self.out.format();
-            let mut ctx =
-                scaling::Context::get(key.format, key.width, key.height, dst_fmt, self.width, self.height, flags())?;
+            let mut ctx = scaling::Context::get(
+                key.format,
+                key.width,
+                key.height,
+                dst_fmt,
+                self.width,
+                self.height,
+                flags(),
+            )?;
             if !is_rgb_like(key.format) {
                 let full = is_jpeg_format(key.format) || tags.range == ColorRange::Full;
                 let matrix = tags.effective_matrix(key.width, key.height);
-                let src_side = Side { matrix, full_range: full };
-                let dst_side = Side { matrix, full_range: true };
+                let src_side = Side {
+                    matrix,
+                    full_range: full,
+                };
+                let dst_side = Side {
+                    matrix,
+                    full_range: true,
+                };
                 if !set_colorspace_details(&mut ctx, src_side, dst_side) {
-                    tracing::warn!("swscale refused colour details {src_side:?}; converting with its defaults");
+                    tracing::warn!(
+                        "swscale refused colour details {src_side:?}; converting with its defaults"
+                    );
                 }
             }
             self.ctx = Some((key, Scaler(ctx)));
@@ -80,7 +119,11 @@ impl ToRgb {
         if self.high_depth {
             let mut v = Vec::with_capacity(w * h * 3);
             for row in data.chunks(stride).take(h) {
-                v.extend(row[..w * 6].chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])));
+                v.extend(
+                    row[..w * 6]
+                        .chunks_exact(2)
+                        .map(|b| u16::from_le_bytes([b[0], b[1]])),
+                );
             }
             Frame::from_u16(self.width, self.height, v)
         } else {
@@ -124,7 +167,11 @@ impl FromRgb {
     pub(crate) fn convert(&mut self, f: &Frame) -> Result<frame::Video, ffmpeg_next::Error> {
         let (w, h) = (self.width as usize, self.height as usize);
         let high = f.is_high_depth();
-        let (src, slot) = if high { (&mut self.src16, &mut self.ctx16) } else { (&mut self.src8, &mut self.ctx8) };
+        let (src, slot) = if high {
+            (&mut self.src16, &mut self.ctx16)
+        } else {
+            (&mut self.src8, &mut self.ctx8)
+        };
         let stride = src.stride(0);
         let data = src.data_mut(0);
         match f.pixels() {
@@ -152,9 +199,15 @@ impl FromRgb {
                 flags(),
             )?;
             if !is_rgb_like(self.dst_format) {
-                let src_side = Side { matrix: self.dst.matrix, full_range: true };
+                let src_side = Side {
+                    matrix: self.dst.matrix,
+                    full_range: true,
+                };
                 if !set_colorspace_details(&mut ctx, src_side, self.dst) {
-                    tracing::warn!("swscale refused colour details {:?}; converting with its defaults", self.dst);
+                    tracing::warn!(
+                        "swscale refused colour details {:?}; converting with its defaults",
+                        self.dst
+                    );
                 }
             }
             *slot = Some(Scaler(ctx));

@@ -51,12 +51,24 @@ pub enum VideoError {
 
     /// A frame handed to the writer does not match the video's size.
     #[error("{}: frame {index} is {got_width}x{got_height} but the video is {width}x{height}", path.display())]
-    FrameSize { path: PathBuf, index: u64, got_width: u32, got_height: u32, width: u32, height: u32 },
+    FrameSize {
+        path: PathBuf,
+        index: u64,
+        got_width: u32,
+        got_height: u32,
+        width: u32,
+        height: u32,
+    },
 
     /// An audio or subtitle stream of the passthrough source cannot be put in
     /// the output container, not even by converting it.
     #[error("{}: stream #{index} of {} cannot be stored: {detail}", path.display(), source_path.display())]
-    StreamNotSupported { path: PathBuf, source_path: PathBuf, index: usize, detail: String },
+    StreamNotSupported {
+        path: PathBuf,
+        source_path: PathBuf,
+        index: usize,
+        detail: String,
+    },
 
     /// Encoding failed.
     #[error("{}: encoding failed ({reason})", path.display())]

@@ -5,7 +5,9 @@
 
 use crate::audio_transcode::AudioTranscode;
 use crate::error::VideoError;
-use crate::ffi::avformat::{clear_codec_tag, default_audio_codec, default_subtitle_codec, query_codec};
+use crate::ffi::avformat::{
+    clear_codec_tag, default_audio_codec, default_subtitle_codec, query_codec,
+};
 use crate::ffi::subtitle::is_text_subtitle;
 use crate::probe::open_input;
 use crate::subtitle_transcode::SubtitleTranscode;
@@ -62,21 +64,35 @@ fn conversion(fmt: &format::Output, medium: media::Type, id: codec::Id) -> Optio
         return None;
     }
     if medium == media::Type::Audio {
-        if query_codec(fmt, codec::Id::AAC) != Some(false) && encoder::find(codec::Id::AAC).is_some() {
+        if query_codec(fmt, codec::Id::AAC) != Some(false)
+            && encoder::find(codec::Id::AAC).is_some()
+        {
             return Some(codec::Id::AAC);
         }
         return Some(default_audio_codec(fmt));
     }
     // mp4 declares no default subtitle codec: try the text formats in turn.
-    [default_subtitle_codec(fmt), codec::Id::MOV_TEXT, codec::Id::ASS, codec::Id::SUBRIP, codec::Id::WEBVTT]
-        .into_iter()
-        .find(|&c| c != codec::Id::None && query_codec(fmt, c) == Some(true) && encoder::find(c).is_some())
-        .or(Some(codec::Id::None))
+    [
+        default_subtitle_codec(fmt),
+        codec::Id::MOV_TEXT,
+        codec::Id::ASS,
+        codec::Id::SUBRIP,
+        codec::Id::WEBVTT,
+    ]
+    .into_iter()
+    .find(|&c| {
+        c != codec::Id::None && query_codec(fmt, c) == Some(true) && encoder::find(c).is_some()
+    })
+    .or(Some(codec::Id::None))
 }
 
 impl PassthroughMux {
     /// Opens the source and adds one output stream per audio/subtitle stream.
-    pub(crate) fn open(p: &Passthrough, octx: &mut format::context::Output, out: &Path) -> Result<Self, VideoError> {
+    pub(crate) fn open(
+        p: &Passthrough,
+        octx: &mut format::context::Output,
+        out: &Path,
+    ) -> Result<Self, VideoError> {
         let mut ictx = open_input(&p.source)?;
         let fmt = octx.format();
         let container = fmt.name().to_string();
@@ -92,17 +108,22 @@ impl PassthroughMux {
             }
             let id = params.id();
             let in_tb = from_ff(ist.time_base()).unwrap_or(Rational::new(1, 90000));
-            let err = |reason: String| not_supported(out, &p.source, ist.index(), id, &container, reason);
+            let err =
+                |reason: String| not_supported(out, &p.source, ist.index(), id, &container, reason);
             let (out_index, kind) = match conversion(&fmt, medium, id) {
                 None => {
-                    let mut ost = octx.add_stream(encoder::find(codec::Id::None)).map_err(|e| err(e.to_string()))?;
+                    let mut ost = octx
+                        .add_stream(encoder::find(codec::Id::None))
+                        .map_err(|e| err(e.to_string()))?;
                     ost.set_parameters(ist.parameters());
                     clear_codec_tag(&mut ost);
                     ost.set_time_base(ist.time_base());
                     ost.set_metadata(ist.metadata().to_owned());
                     (ost.index(), Kind::Copy)
                 }
-                Some(codec::Id::None) => return Err(err("the container has no codec to convert it to".into())),
+                Some(codec::Id::None) => {
+                    return Err(err("the container has no codec to convert it to".into()))
+                }
                 Some(target) if medium == media::Type::Audio => {
                     tracing::warn!(
                         "{}: audio stream #{} ({}) cannot go into {container}; re-encoding it as {}",
@@ -111,8 +132,10 @@ impl PassthroughMux {
                         id.name(),
                         target.name()
                     );
-                    let t = AudioTranscode::new(&ist, octx, target, p.video_start)
-                        .map_err(|e| err(format!("converting it to {} failed: {e}", target.name())))?;
+                    let t =
+                        AudioTranscode::new(&ist, octx, target, p.video_start).map_err(|e| {
+                            err(format!("converting it to {} failed: {e}", target.name()))
+                        })?;
                     (t.out_index(), Kind::Audio(Box::new(t)))
                 }
                 Some(target) => {
@@ -129,29 +152,51 @@ impl PassthroughMux {
                         id.name(),
                         target.name()
                     );
-                    let t = SubtitleTranscode::new(&ist, octx, target)
-                        .map_err(|e| err(format!("converting it to {} failed: {e}", target.name())))?;
+                    let t = SubtitleTranscode::new(&ist, octx, target).map_err(|e| {
+                        err(format!("converting it to {} failed: {e}", target.name()))
+                    })?;
                     (t.out_index(), Kind::Subtitle(Box::new(t)))
                 }
             };
-            maps.push(Some(Map { out_index, in_tb, out_tb: ffmpeg_next::Rational::new(1, 1), kind }));
+            maps.push(Some(Map {
+                out_index,
+                in_tb,
+                out_tb: ffmpeg_next::Rational::new(1, 1),
+                kind,
+            }));
         }
         // Start near the video start instead of reading hours of audio to skip.
-        let skip_to = p.video_start.checked_sub(Rational::from_int(2)).unwrap_or(Rational::ZERO);
+        let skip_to = p
+            .video_start
+            .checked_sub(Rational::from_int(2))
+            .unwrap_or(Rational::ZERO);
         if skip_to.is_positive() {
             if let Some(ts) = seconds_to_ts(skip_to, Rational::new(1, ffi::AV_TIME_BASE as i64)) {
                 if ictx.seek(ts, ..ts).is_err() {
-                    tracing::warn!("{}: cannot seek; reading the audio from the start", p.source.display());
+                    tracing::warn!(
+                        "{}: cannot seek; reading the audio from the start",
+                        p.source.display()
+                    );
                 }
             }
         }
-        Ok(PassthroughMux { source: p.source.clone(), ictx, offset: p.video_start, maps, pending: None, eof: false })
+        Ok(PassthroughMux {
+            source: p.source.clone(),
+            ictx,
+            offset: p.video_start,
+            maps,
+            pending: None,
+            eof: false,
+        })
     }
 
     /// Reads the output time bases the muxer chose when writing the header.
     pub(crate) fn after_header(&mut self, octx: &format::context::Output) {
         for m in self.maps.iter_mut().flatten() {
-            m.out_tb = octx.stream(m.out_index).expect("stream was added").time_base();
+            m.out_tb = octx
+                .stream(m.out_index)
+                .expect("stream was added")
+                .time_base();
             match &mut m.kind {
                 Kind::Audio(t) => t.set_out_time_base(m.out_tb),
                 Kind::Subtitle(t) => t.set_out_time_base(m.out_tb),
@@ -199,9 +244,12 @@ impl PassthroughMux {
                     }
                 }
             };
-            let Some(Some(map)) = self.maps.get_mut(packet.stream()) else { continue };
+            let Some(Some(map)) = self.maps.get_mut(packet.stream()) else {
+                continue;
+            };
             let secs = |ts: Option<i64>| {
-                ts.and_then(|ts| ts_to_seconds(ts, map.in_tb)).and_then(|t| t.checked_sub(self.offset))
+                ts.and_then(|ts| ts_to_seconds(ts, map.in_tb))
+                    .and_then(|t| t.checked_sub(self.offset))
             };
             let start = secs(packet.dts().or(packet.pts()));
             if let Some(t) = start {
@@ -215,8 +263,10 @@ impl PassthroughMux {
             if end.is_some_and(|e| e < Rational::ZERO) {
                 continue;
             }
-            let write_err =
-                |e: Error| VideoError::Write { path: out.to_path_buf(), reason: format!("passthrough stream: {e}") };
+            let write_err = |e: Error| VideoError::Write {
+                path: out.to_path_buf(),
+                reason: format!("passthrough stream: {e}"),
+            };
             match &mut map.kind {
                 Kind::Copy => {
                     let out_tb = from_ff(map.out_tb).unwrap_or(map.in_tb);
@@ -226,13 +276,19 @@ impl PassthroughMux {
                     let duration = packet.duration().max(0);
                     packet.set_pts(pts);
                     packet.set_dts(dts);
-                    packet.set_duration(if duration > 0 { duration.rescale_to(in_tb, map.out_tb) } else { 0 });
+                    packet.set_duration(if duration > 0 {
+                        duration.rescale_to(in_tb, map.out_tb)
+                    } else {
+                        0
+                    });
                     packet.set_stream(map.out_index);
                     packet.set_position(-1);
                     packet.write_interleaved(octx).map_err(write_err)?;
                 }
                 Kind::Audio(t) => t.send(&packet, octx).map_err(write_err)?,
-                Kind::Subtitle(t) => t.send(&packet, self.offset, map.in_tb, octx).map_err(write_err)?,
+                Kind::Subtitle(t) => t
+                    .send(&packet, self.offset, map.in_tb, octx)
+                    .map_err(write_err)?,
             }
         }
     }
@@ -248,8 +304,10 @@ impl PassthroughMux {
         self.pump_until(octx, end, false, out)?;
         for m in self.maps.iter_mut().flatten() {
             if let Kind::Audio(t) = &mut m.kind {
-                t.flush(octx)
-                    .map_err(|e| VideoError::Write { path: out.to_path_buf(), reason: format!("audio: {e}") })?;
+                t.flush(octx).map_err(|e| VideoError::Write {
+                    path: out.to_path_buf(),
+                    reason: format!("audio: {e}"),
+                })?;
             }
         }
         Ok(())

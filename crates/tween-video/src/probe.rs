@@ -50,12 +50,18 @@ pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
 /// a `:`, which FFmpeg would otherwise take for a protocol (`clip:1.mp4`).
 pub(crate) fn ffmpeg_path(path: &Path) -> Option<String> {
     let s = path.to_str()?;
-    Some(if s.contains(':') && !s.starts_with("file:") { format!("file:{s}") } else { s.to_string() })
+    Some(if s.contains(':') && !s.starts_with("file:") {
+        format!("file:{s}")
+    } else {
+        s.to_string()
+    })
 }
 
 /// Whether `path` is an image-sequence pattern (`frames/%04d.png`).
 fn is_pattern(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains('%'))
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.contains('%'))
 }
 
 /// Opens `path` for demuxing, with errors that name the file.
@@ -65,20 +71,32 @@ pub(crate) fn open_input(path: &Path) -> Result<Input, VideoError> {
     if !is_pattern(path) {
         match std::fs::metadata(path) {
             Err(_) => return Err(VideoError::NotFound { path: pb() }),
-            Ok(m) if m.is_dir() => return Err(VideoError::NotMedia { path: pb(), reason: "it is a folder".into() }),
+            Ok(m) if m.is_dir() => {
+                return Err(VideoError::NotMedia {
+                    path: pb(),
+                    reason: "it is a folder".into(),
+                })
+            }
             Ok(m) if m.len() == 0 => {
-                return Err(VideoError::NotMedia { path: pb(), reason: "the file is empty".into() })
+                return Err(VideoError::NotMedia {
+                    path: pb(),
+                    reason: "the file is empty".into(),
+                })
             }
             Ok(_) => {}
         }
     }
     let Some(name) = ffmpeg_path(path) else {
-        return Err(VideoError::NotMedia { path: pb(), reason: "the path is not valid UTF-8".into() });
+        return Err(VideoError::NotMedia {
+            path: pb(),
+            reason: "the path is not valid UTF-8".into(),
+        });
     };
     ffmpeg_next::format::input(&name).map_err(|e| {
         let reason = match e {
             ffmpeg_next::Error::InvalidData if is_mp4_like(path) => {
-                "unrecognised or damaged data; an MP4/MOV cut short loses its index (moov atom)".to_string()
+                "unrecognised or damaged data; an MP4/MOV cut short loses its index (moov atom)"
+                    .to_string()
             }
             ffmpeg_next::Error::InvalidData => "unrecognised or damaged data".to_string(),
             e => e.to_string(),
@@ -88,7 +106,11 @@ pub(crate) fn open_input(path: &Path) -> Result<Input, VideoError> {
 }
 
 fn is_mp4_like(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     matches!(ext.as_str(), "mp4" | "mov" | "m4v" | "3gp")
 }
 
@@ -96,7 +118,9 @@ fn is_mp4_like(path: &Path) -> bool {
 pub(crate) fn video_stream_index(ictx: &Input, path: &Path) -> Result<usize, VideoError> {
     let is_real_video = |s: &ffmpeg_next::format::stream::Stream| {
         s.parameters().medium() == media::Type::Video
-            && !s.disposition().contains(ffmpeg_next::format::stream::Disposition::ATTACHED_PIC)
+            && !s
+                .disposition()
+                .contains(ffmpeg_next::format::stream::Disposition::ATTACHED_PIC)
     };
     if let Some(best) = ictx.streams().best(media::Type::Video) {
         if is_real_video(&best) {
@@ -106,7 +130,9 @@ pub(crate) fn video_stream_index(ictx: &Input, path: &Path) -> Result<usize, Vid
     ictx.streams()
         .find(is_real_video)
         .map(|s| s.index())
-        .ok_or_else(|| VideoError::NoVideoStream { path: path.to_path_buf() })
+        .ok_or_else(|| VideoError::NoVideoStream {
+            path: path.to_path_buf(),
+        })
 }
 
 fn valid_rate(r: ffmpeg_next::Rational) -> Option<Rational> {
@@ -115,14 +141,18 @@ fn valid_rate(r: ffmpeg_next::Rational) -> Option<Rational> {
 
 /// Builds the [`VideoInfo`] of stream `index`.
 pub(crate) fn describe(ictx: &Input, index: usize, path: &Path) -> VideoInfo {
-    let st = ictx.stream(index).expect("index comes from video_stream_index");
+    let st = ictx
+        .stream(index)
+        .expect("index comes from video_stream_index");
     let params = st.parameters();
     let p = params_of(&params);
     let time_base = valid_rate(st.time_base()).unwrap_or(Rational::new(1, 90000));
-    let frame_rate = valid_rate(st.avg_frame_rate()).or_else(|| valid_rate(st.rate())).unwrap_or_else(|| {
-        tracing::warn!("{}: frame rate unknown, assuming 25", path.display());
-        Rational::from_int(25)
-    });
+    let frame_rate = valid_rate(st.avg_frame_rate())
+        .or_else(|| valid_rate(st.rate()))
+        .unwrap_or_else(|| {
+            tracing::warn!("{}: frame rate unknown, assuming 25", path.display());
+            Rational::from_int(25)
+        });
     let av_tb = Rational::new(1, ffi::AV_TIME_BASE as i64);
     let start_time = match st.start_time() {
         t if t != ffi::AV_NOPTS_VALUE => ts_to_seconds(t, time_base),
@@ -141,11 +171,19 @@ pub(crate) fn describe(ictx: &Input, index: usize, path: &Path) -> VideoInfo {
     };
     let frame_count = match st.frames() {
         n if n > 0 => Some(n as u64),
-        _ => duration.and_then(|d| d.checked_mul(frame_rate)).map(|n| n.round()).filter(|&n| n > 0).map(|n| n as u64),
+        _ => duration
+            .and_then(|d| d.checked_mul(frame_rate))
+            .map(|n| n.round())
+            .filter(|&n| n > 0)
+            .map(|n| n as u64),
     };
     let pix = crate::ffi::avformat::pixel_from_raw(p.format);
     let (bit_depth, chroma) = depth_and_chroma(pix);
-    let count = |kind| ictx.streams().filter(|s| s.parameters().medium() == kind).count() as u32;
+    let count = |kind| {
+        ictx.streams()
+            .filter(|s| s.parameters().medium() == kind)
+            .count() as u32
+    };
     VideoInfo {
         path: path.to_path_buf(),
         container: ictx.format().name().to_string(),
@@ -157,8 +195,10 @@ pub(crate) fn describe(ictx: &Input, index: usize, path: &Path) -> VideoInfo {
         duration,
         frame_count,
         codec: params.id().name().to_string(),
-        pixel_format: pix
-            .map_or_else(|| "unknown".to_string(), |f| f.descriptor().map_or("unknown", |d| d.name()).to_string()),
+        pixel_format: pix.map_or_else(
+            || "unknown".to_string(),
+            |f| f.descriptor().map_or("unknown", |d| d.name()).to_string(),
+        ),
         bit_depth,
         chroma,
         color: tags_from_params(p),
@@ -175,7 +215,10 @@ pub(crate) fn declared_video_end(ictx: &Input, index: usize, info: &VideoInfo) -
     let st = ictx.stream(index)?;
     let stream_duration = match st.duration() {
         d if d > 0 => ts_to_seconds(d, info.time_base),
-        _ => st.metadata().get("DURATION").and_then(crate::time::parse_hms),
+        _ => st
+            .metadata()
+            .get("DURATION")
+            .and_then(crate::time::parse_hms),
     };
     let duration = match stream_duration {
         Some(d) => d,
@@ -187,7 +230,9 @@ pub(crate) fn declared_video_end(ictx: &Input, index: usize, info: &VideoInfo) -
 
 /// Bit depth and chroma layout of a pixel format.
 pub(crate) fn depth_and_chroma(pix: Option<Pixel>) -> (u8, Chroma) {
-    let Some(d) = pix.and_then(|p| p.descriptor()) else { return (8, Chroma::Yuv420) };
+    let Some(d) = pix.and_then(|p| p.descriptor()) else {
+        return (8, Chroma::Yuv420);
+    };
     let flags = pix_desc_flags(d.as_ptr());
     let depth = pix_desc_depth(d.as_ptr()).max(1);
     let chroma = if flags & (ffi::AV_PIX_FMT_FLAG_RGB | ffi::AV_PIX_FMT_FLAG_PAL) as u64 != 0 {

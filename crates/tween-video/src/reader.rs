@@ -56,16 +56,32 @@ impl VideoReader {
         let ictx = open_input(path)?;
         let index = video_stream_index(&ictx, path)?;
         let info = describe(&ictx, index, path);
-        let st = ictx.stream(index).expect("index comes from video_stream_index");
-        let unsupported = || VideoError::UnsupportedCodec { path: path.to_path_buf(), codec: info.codec.clone() };
-        let mut ctx = ffmpeg_next::codec::Context::from_parameters(st.parameters()).map_err(|_| unsupported())?;
-        ctx.set_threading(threading::Config { kind: threading::Type::Frame, count: 0, ..Default::default() });
+        let st = ictx
+            .stream(index)
+            .expect("index comes from video_stream_index");
+        let unsupported = || VideoError::UnsupportedCodec {
+            path: path.to_path_buf(),
+            codec: info.codec.clone(),
+        };
+        let mut ctx = ffmpeg_next::codec::Context::from_parameters(st.parameters())
+            .map_err(|_| unsupported())?;
+        ctx.set_threading(threading::Config {
+            kind: threading::Type::Frame,
+            count: 0,
+            ..Default::default()
+        });
         let decoder = ctx.decoder().video().map_err(|e| match e {
             Error::DecoderNotFound => unsupported(),
-            e => VideoError::Decode { path: path.to_path_buf(), reason: format!("cannot open the decoder: {e}") },
+            e => VideoError::Decode {
+                path: path.to_path_buf(),
+                reason: format!("cannot open the decoder: {e}"),
+            },
         })?;
         if info.width == 0 || info.height == 0 {
-            return Err(VideoError::Corrupt { path: path.to_path_buf(), detail: "the video size is unknown".into() });
+            return Err(VideoError::Corrupt {
+                path: path.to_path_buf(),
+                detail: "the video size is unknown".into(),
+            });
         }
         let to_rgb = ToRgb::new(info.width, info.height, info.bit_depth > 8);
         let declared_end = declared_video_end(&ictx, index, &info);
@@ -98,7 +114,10 @@ impl VideoReader {
     }
 
     fn corrupt(&self, detail: String) -> VideoError {
-        VideoError::Corrupt { path: self.info.path.clone(), detail }
+        VideoError::Corrupt {
+            path: self.info.path.clone(),
+            detail,
+        }
     }
 
     fn where_(&self) -> String {
@@ -111,14 +130,19 @@ impl VideoReader {
     /// At the end: some demuxers (Matroska) report a file cut short as a
     /// plain end of file. Compare with the duration the file declares.
     fn check_complete(&self) -> Result<(), VideoError> {
-        let Some(end) = self.declared_end else { return Ok(()) };
+        let Some(end) = self.declared_end else {
+            return Ok(());
+        };
         let step = self.info.frame_rate.recip().unwrap_or(Rational::ZERO);
         let reached = match self.last_time {
             Some(t) => t.checked_add(step).unwrap_or(t),
             None => self.info.start_time,
         };
         // Half a second or three frames of slack, whichever is more.
-        let slack = std::cmp::max(Rational::new(1, 2), step.mul_int(3).unwrap_or(Rational::ZERO));
+        let slack = std::cmp::max(
+            Rational::new(1, 2),
+            step.mul_int(3).unwrap_or(Rational::ZERO),
+        );
         let short = end.checked_sub(reached).unwrap_or(Rational::ZERO);
         if short > slack {
             return Err(self.corrupt(format!(
@@ -151,10 +175,16 @@ impl VideoReader {
         if tags.range == crate::color::ColorRange::Unspecified {
             tags.range = self.stream_tags.range;
         }
-        let frame = self.to_rgb.convert(&self.decoded, tags).map_err(|e| VideoError::Decode {
-            path: self.info.path.clone(),
-            reason: format!("converting the frame at {:.3} s to RGB failed: {e}", time.to_f64()),
-        })?;
+        let frame = self
+            .to_rgb
+            .convert(&self.decoded, tags)
+            .map_err(|e| VideoError::Decode {
+                path: self.info.path.clone(),
+                reason: format!(
+                    "converting the frame at {:.3} s to RGB failed: {e}",
+                    time.to_f64()
+                ),
+            })?;
         self.last_time = Some(time);
         Ok(TimedFrame { frame, time })
     }
@@ -191,42 +221,50 @@ impl Iterator for VideoReader {
                     return None;
                 }
                 Err(e) => {
-                    let err =
-                        VideoError::Decode { path: self.info.path.clone(), reason: format!("{e} {}", self.where_()) };
+                    let err = VideoError::Decode {
+                        path: self.info.path.clone(),
+                        reason: format!("{e} {}", self.where_()),
+                    };
                     return self.fail(err);
                 }
             }
             let mut packet = Packet::empty();
             match packet.read(&mut self.ictx) {
-                Ok(()) if packet.stream() == self.index => match self.decoder.send_packet(&packet) {
-                    Ok(()) => {}
-                    Err(Error::InvalidData) => {
-                        // Decoders resync at the next keyframe; a damaged packet
-                        // is reported in the log but does not end the video.
-                        tracing::warn!(
-                            "{}: skipped a damaged video packet {}",
-                            self.info.path.display(),
-                            self.where_()
-                        );
+                Ok(()) if packet.stream() == self.index => {
+                    match self.decoder.send_packet(&packet) {
+                        Ok(()) => {}
+                        Err(Error::InvalidData) => {
+                            // Decoders resync at the next keyframe; a damaged packet
+                            // is reported in the log but does not end the video.
+                            tracing::warn!(
+                                "{}: skipped a damaged video packet {}",
+                                self.info.path.display(),
+                                self.where_()
+                            );
+                        }
+                        Err(e) => {
+                            let err = VideoError::Decode {
+                                path: self.info.path.clone(),
+                                reason: format!("{e} {}", self.where_()),
+                            };
+                            return self.fail(err);
+                        }
                     }
-                    Err(e) => {
-                        let err = VideoError::Decode {
-                            path: self.info.path.clone(),
-                            reason: format!("{e} {}", self.where_()),
-                        };
-                        return self.fail(err);
-                    }
-                },
+                }
                 Ok(()) => {}
                 Err(Error::Eof) => {
                     self.state = State::Draining;
                     if let Err(e) = self.decoder.send_eof() {
-                        let err = VideoError::Decode { path: self.info.path.clone(), reason: e.to_string() };
+                        let err = VideoError::Decode {
+                            path: self.info.path.clone(),
+                            reason: e.to_string(),
+                        };
                         return self.fail(err);
                     }
                 }
                 Err(Error::InvalidData) => {
-                    let err = self.corrupt(format!("the demuxer found invalid data {}", self.where_()));
+                    let err =
+                        self.corrupt(format!("the demuxer found invalid data {}", self.where_()));
                     return self.fail(err);
                 }
                 Err(e) => {

@@ -41,7 +41,13 @@ impl SubtitleTranscode {
             ost.set_metadata(ist.metadata().to_owned());
             ost.index()
         };
-        Ok(SubtitleTranscode { decoder, encoder, out_index, out_tb: MS, buf: vec![0; 1 << 16] })
+        Ok(SubtitleTranscode {
+            decoder,
+            encoder,
+            out_index,
+            out_tb: MS,
+            buf: vec![0; 1 << 16],
+        })
     }
 
     pub(crate) fn out_index(&self) -> usize {
@@ -64,7 +70,9 @@ impl SubtitleTranscode {
         if !self.decoder.decode(packet, &mut sub)? {
             return Ok(());
         }
-        let Some(pts) = packet.pts() else { return Ok(()) };
+        let Some(pts) = packet.pts() else {
+            return Ok(());
+        };
         // Event start: packet time + display delay, minus the video start.
         let start_ms = sub.start();
         let mut end_ms = sub.end();
@@ -76,7 +84,9 @@ impl SubtitleTranscode {
             .and_then(|t| t.checked_add(Rational::new(start_ms as i64, 1000)))
             .and_then(|t| t.checked_sub(offset));
         let out_tb = from_ff(self.out_tb).unwrap_or(Rational::new(1, 1000));
-        let Some(out_pts) = start.and_then(|t| seconds_to_ts(t, out_tb)) else { return Ok(()) };
+        let Some(out_pts) = start.and_then(|t| seconds_to_ts(t, out_tb)) else {
+            return Ok(());
+        };
         sub.set_start(0);
         sub.set_end(end_ms.saturating_sub(start_ms));
         let n = encode_subtitle(&mut self.encoder, &sub, &mut self.buf)?;

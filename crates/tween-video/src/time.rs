@@ -39,7 +39,11 @@ pub(crate) fn parse_hms(s: &str) -> Option<Rational> {
     let frac = &frac[..frac.len().min(9)];
     let whole: i64 = whole.parse().ok()?;
     let den = 10i64.pow(frac.len() as u32);
-    let f: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     Rational::from_int(h * 3600 + m * 60 + whole).checked_add(Rational::checked_new(f, den)?)
 }
 
@@ -47,7 +51,10 @@ pub(crate) fn parse_hms(s: &str) -> Option<Rational> {
 mod tests {
     #[test]
     fn parses_matroska_durations() {
-        assert_eq!(super::parse_hms("00:00:02.000000000"), Some(Rational::from_int(2)));
+        assert_eq!(
+            super::parse_hms("00:00:02.000000000"),
+            Some(Rational::from_int(2))
+        );
         assert_eq!(super::parse_hms("01:02:03.5"), Some(Rational::new(7447, 2)));
         assert_eq!(super::parse_hms("garbage"), None);
     }
@@ -61,6 +68,9 @@ mod tests {
         assert_eq!(t, Rational::new(1001, 30000));
         assert_eq!(seconds_to_ts(t, tb), Some(3003));
         assert_eq!(from_ff(ff::Rational::new(0, 0)), None);
-        assert_eq!(to_ff(Rational::new(60000, 1001)), Some(ff::Rational::new(60000, 1001)));
+        assert_eq!(
+            to_ff(Rational::new(60000, 1001)),
+            Some(ff::Rational::new(60000, 1001))
+        );
     }
 }

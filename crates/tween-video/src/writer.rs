@@ -2,7 +2,9 @@
 //! rate, and the audio/subtitle streams of a source file muxed back in.
 
 use crate::codec::{plan, resolve_codec, Plan};
-use crate::color::{matrix_to_ff, primaries_to_ff, range_to_ff, transfer_to_ff, Chroma, ColorRange, ColorTags};
+use crate::color::{
+    matrix_to_ff, primaries_to_ff, range_to_ff, transfer_to_ff, Chroma, ColorRange, ColorTags,
+};
 use crate::convert::FromRgb;
 use crate::error::VideoError;
 use crate::ffi::avformat::{query_codec, set_encoder_color};
@@ -82,7 +84,10 @@ pub struct VideoWriter {
 }
 
 fn settings_err(path: &Path, reason: impl Into<String>) -> VideoError {
-    VideoError::Settings { path: path.to_path_buf(), reason: reason.into() }
+    VideoError::Settings {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
 }
 
 /// Removes a half-created output; the error that caused it is what matters.
@@ -101,11 +106,17 @@ impl VideoWriter {
         crate::init_ffmpeg();
         let name = resolve_codec(&settings.codec)?;
         if settings.width == 0 || settings.height == 0 {
-            return Err(settings_err(path, format!("frame size {}x{} is empty", settings.width, settings.height)));
+            return Err(settings_err(
+                path,
+                format!("frame size {}x{} is empty", settings.width, settings.height),
+            ));
         }
         let fps = settings.frame_rate;
         let (Some(ff_fps), true) = (to_ff(fps), fps.is_positive()) else {
-            return Err(settings_err(path, format!("frame rate {fps} is not a positive fraction of 32-bit integers")));
+            return Err(settings_err(
+                path,
+                format!("frame rate {fps} is not a positive fraction of 32-bit integers"),
+            ));
         };
         let ff_tb = ffmpeg_next::Rational::new(ff_fps.denominator(), ff_fps.numerator());
         let dir = match path.parent() {
@@ -113,7 +124,10 @@ impl VideoWriter {
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
-            return Err(VideoError::OutputDirMissing { path: path.to_path_buf(), dir });
+            return Err(VideoError::OutputDirMissing {
+                path: path.to_path_buf(),
+                dir,
+            });
         }
         let plan = plan(
             name,
@@ -127,25 +141,43 @@ impl VideoWriter {
         .ok_or_else(|| {
             settings_err(
                 path,
-                format!("{name} supports no pixel format usable for {}x{}", settings.width, settings.height),
+                format!(
+                    "{name} supports no pixel format usable for {}x{}",
+                    settings.width, settings.height
+                ),
             )
         })?;
-        let ffname = ffmpeg_path(path).ok_or_else(|| settings_err(path, "the path is not valid UTF-8"))?;
-        let container_err = |reason: String| VideoError::Container { path: path.to_path_buf(), reason };
+        let ffname =
+            ffmpeg_path(path).ok_or_else(|| settings_err(path, "the path is not valid UTF-8"))?;
+        let container_err = |reason: String| VideoError::Container {
+            path: path.to_path_buf(),
+            reason,
+        };
         let mut octx = format::output(&ffname).map_err(|e| match e {
-            Error::InvalidData | Error::Other { errno: EINVAL } | Error::MuxerNotFound => container_err(format!(
-                "no container format for the extension '{}'",
-                path.extension().and_then(|e| e.to_str()).unwrap_or("")
-            )),
-            e => VideoError::Write { path: path.to_path_buf(), reason: format!("cannot create the file: {e}") },
+            Error::InvalidData | Error::Other { errno: EINVAL } | Error::MuxerNotFound => {
+                container_err(format!(
+                    "no container format for the extension '{}'",
+                    path.extension().and_then(|e| e.to_str()).unwrap_or("")
+                ))
+            }
+            e => VideoError::Write {
+                path: path.to_path_buf(),
+                reason: format!("cannot create the file: {e}"),
+            },
         })?;
         let result = Self::setup(path, &mut octx, settings, plan, ff_tb, ff_fps, passthrough);
         match result {
             Ok((encoder, plan, stream_index, passthrough)) => {
-                let ost_tb = octx.stream(stream_index).expect("stream was added").time_base();
-                let ost_tb_exact = crate::time::from_ff(ost_tb).unwrap_or(fps.recip().expect("fps is positive"));
+                let ost_tb = octx
+                    .stream(stream_index)
+                    .expect("stream was added")
+                    .time_base();
+                let ost_tb_exact =
+                    crate::time::from_ff(ost_tb).unwrap_or(fps.recip().expect("fps is positive"));
                 let dst = Side {
-                    matrix: settings.color.effective_matrix(settings.width, settings.height),
+                    matrix: settings
+                        .color
+                        .effective_matrix(settings.width, settings.height),
                     full_range: settings.color.range == ColorRange::Full,
                 };
                 Ok(VideoWriter {
@@ -183,8 +215,11 @@ impl VideoWriter {
         fps: ffmpeg_next::Rational,
         passthrough: Option<Passthrough>,
     ) -> Result<(encoder::video::Encoder, Plan, usize, Option<PassthroughMux>), VideoError> {
-        let codec = encoder::find_by_name(plan.encoder)
-            .ok_or_else(|| VideoError::UnknownCodec { name: plan.encoder.into(), known: String::new() })?;
+        let codec =
+            encoder::find_by_name(plan.encoder).ok_or_else(|| VideoError::UnknownCodec {
+                name: plan.encoder.into(),
+                known: String::new(),
+            })?;
         let container = octx.format().name().to_string();
         if query_codec(&octx.format(), codec.id()) == Some(false) {
             return Err(VideoError::Container {
@@ -196,7 +231,10 @@ impl VideoWriter {
             path: path.to_path_buf(),
             reason: format!("cannot open {}: {e}", plan.encoder),
         };
-        let mut enc = codec::Context::new_with_codec(codec).encoder().video().map_err(enc_err)?;
+        let mut enc = codec::Context::new_with_codec(codec)
+            .encoder()
+            .video()
+            .map_err(enc_err)?;
         enc.set_width(s.width);
         enc.set_height(s.height);
         enc.set_format(plan.pixel);
@@ -209,7 +247,14 @@ impl VideoWriter {
         let (matrix, range) = if plan.is_rgb() {
             (0, ColorRange::Full)
         } else {
-            (s.color.matrix, if s.color.range == ColorRange::Full { ColorRange::Full } else { ColorRange::Limited })
+            (
+                s.color.matrix,
+                if s.color.range == ColorRange::Full {
+                    ColorRange::Full
+                } else {
+                    ColorRange::Limited
+                },
+            )
         };
         set_encoder_color(
             &mut enc,
@@ -225,14 +270,20 @@ impl VideoWriter {
         for (k, v) in &plan.options {
             opts.set(k, v);
         }
-        let encoder = enc.open_as_with(codec, opts).map_err(|e| VideoError::Encode {
-            path: path.to_path_buf(),
-            reason: format!("{} refused the settings ({e}); check the preset and crf", plan.encoder),
-        })?;
+        let encoder = enc
+            .open_as_with(codec, opts)
+            .map_err(|e| VideoError::Encode {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "{} refused the settings ({e}); check the preset and crf",
+                    plan.encoder
+                ),
+            })?;
         let stream_index = {
-            let mut ost = octx
-                .add_stream(codec)
-                .map_err(|e| VideoError::Write { path: path.to_path_buf(), reason: e.to_string() })?;
+            let mut ost = octx.add_stream(codec).map_err(|e| VideoError::Write {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
             ost.set_parameters(&encoder);
             ost.set_time_base(tb);
             ost.set_avg_frame_rate(fps);
@@ -271,12 +322,20 @@ impl VideoWriter {
                 height: self.height,
             });
         }
-        let mut pic = self.from_rgb.convert(frame).map_err(|e| VideoError::Encode {
-            path: self.path.clone(),
-            reason: format!("converting frame {} to {:?} failed: {e}", self.frames, self.plan.pixel),
-        })?;
+        let mut pic = self
+            .from_rgb
+            .convert(frame)
+            .map_err(|e| VideoError::Encode {
+                path: self.path.clone(),
+                reason: format!(
+                    "converting frame {} to {:?} failed: {e}",
+                    self.frames, self.plan.pixel
+                ),
+            })?;
         pic.set_pts(Some(self.frames as i64));
-        self.encoder.send_frame(&pic).map_err(|e| self.encode_err(e))?;
+        self.encoder
+            .send_frame(&pic)
+            .map_err(|e| self.encode_err(e))?;
         self.frames += 1;
         self.drain()
     }
@@ -289,7 +348,10 @@ impl VideoWriter {
     }
 
     fn write_err(&self, e: Error) -> VideoError {
-        VideoError::Write { path: self.path.clone(), reason: e.to_string() }
+        VideoError::Write {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        }
     }
 
     /// Writes every packet the encoder has ready, then the passthrough packets
@@ -315,7 +377,9 @@ impl VideoWriter {
             if let Some(dts) = packet.dts().or(packet.pts()) {
                 reached = ts_to_seconds(dts, self.ost_tb_exact);
             }
-            packet.write_interleaved(&mut self.octx).map_err(|e| self.write_err(e))?;
+            packet
+                .write_interleaved(&mut self.octx)
+                .map_err(|e| self.write_err(e))?;
         }
         if let (Some(t), Some(mux)) = (reached, self.passthrough.as_mut()) {
             mux.pump(&mut self.octx, t, &self.path)?;
@@ -328,7 +392,9 @@ impl VideoWriter {
     pub fn finish(mut self) -> Result<(), VideoError> {
         self.encoder.send_eof().map_err(|e| self.encode_err(e))?;
         self.drain()?;
-        let end = Rational::from_int(self.frames as i64).checked_div(self.frame_rate).unwrap_or(Rational::ZERO);
+        let end = Rational::from_int(self.frames as i64)
+            .checked_div(self.frame_rate)
+            .unwrap_or(Rational::ZERO);
         if let Some(mut mux) = self.passthrough.take() {
             mux.finish(&mut self.octx, end, &self.path)?;
         }

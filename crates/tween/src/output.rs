@@ -28,23 +28,44 @@ impl PendingOutput {
             _ => PathBuf::from("."),
         };
         if !parent.is_dir() {
-            bail!("{}: the output folder {} does not exist", final_path.display(), parent.display());
+            bail!(
+                "{}: the output folder {} does not exist",
+                final_path.display(),
+                parent.display()
+            );
         }
         if final_path.is_dir() {
             bail!("{}: is a folder, not a file name", final_path.display());
         }
         for input in inputs {
             if same_file(input, final_path) {
-                bail!("{}: the output would replace the input; choose another name", final_path.display());
+                bail!(
+                    "{}: the output would replace the input; choose another name",
+                    final_path.display()
+                );
             }
         }
         if final_path.exists() && !overwrite {
-            bail!("{}: already exists (use --overwrite to replace it)", final_path.display());
+            bail!(
+                "{}: already exists (use --overwrite to replace it)",
+                final_path.display()
+            );
         }
-        let ext = final_path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-        let temp_path =
-            parent.join(format!(".{}.partial-{}{}", name.to_string_lossy(), std::process::id(), ext));
-        Ok(PendingOutput { final_path: final_path.to_path_buf(), temp_path, done: false })
+        let ext = final_path
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        let temp_path = parent.join(format!(
+            ".{}.partial-{}{}",
+            name.to_string_lossy(),
+            std::process::id(),
+            ext
+        ));
+        Ok(PendingOutput {
+            final_path: final_path.to_path_buf(),
+            temp_path,
+            done: false,
+        })
     }
 
     /// Where the writer should write.
@@ -55,7 +76,10 @@ impl PendingOutput {
     /// Moves the finished file to its final name.
     pub fn commit(mut self) -> Result<PathBuf> {
         std::fs::rename(&self.temp_path, &self.final_path).with_context(|| {
-            format!("{}: could not move the finished file into place", self.final_path.display())
+            format!(
+                "{}: could not move the finished file into place",
+                self.final_path.display()
+            )
         })?;
         self.done = true;
         Ok(self.final_path.clone())
@@ -85,13 +109,19 @@ mod tests {
     fn refuses_missing_folder_existing_file_and_input() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope/out.mp4");
-        let e = PendingOutput::new(&missing, false, &[]).unwrap_err().to_string();
+        let e = PendingOutput::new(&missing, false, &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("does not exist"), "{e}");
         let existing = dir.path().join("out.mp4");
         std::fs::write(&existing, b"x").unwrap();
-        let e = PendingOutput::new(&existing, false, &[]).unwrap_err().to_string();
+        let e = PendingOutput::new(&existing, false, &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--overwrite"), "{e}");
-        let e = PendingOutput::new(&existing, true, &[&existing]).unwrap_err().to_string();
+        let e = PendingOutput::new(&existing, true, &[&existing])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("replace the input"), "{e}");
     }
 

@@ -32,9 +32,12 @@ impl Progress for BarProgress {
                     "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} frames {per_sec} ETA {eta}",
                 )
             }
-            None => ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} frames {per_sec}"),
+            None => {
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} frames {per_sec}")
+            }
         };
-        self.bar.set_style(style.expect("valid template").progress_chars("=> "));
+        self.bar
+            .set_style(style.expect("valid template").progress_chars("=> "));
     }
 
     fn advance(&self, frames: u64) -> bool {

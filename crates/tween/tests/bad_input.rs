@@ -13,9 +13,15 @@ fn fails(dir: &Path, args: &[&str], needles: &[&str]) {
     let before = listing(dir);
     let out = run_tween(args);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "tween {args:?} succeeded; stderr: {err}");
+    assert!(
+        !out.status.success(),
+        "tween {args:?} succeeded; stderr: {err}"
+    );
     for n in needles {
-        assert!(err.contains(n), "tween {args:?}: stderr lacks {n:?}:\n{err}");
+        assert!(
+            err.contains(n),
+            "tween {args:?}: stderr lacks {n:?}:\n{err}"
+        );
     }
     assert_eq!(listing(dir), before, "tween {args:?} left files behind");
 }
@@ -29,7 +35,11 @@ fn missing_file() {
     let d = tempfile::tempdir().unwrap();
     let input = d.path().join("nothere.mp4");
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["nothere.mp4"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["nothere.mp4"],
+    );
 }
 
 #[test]
@@ -38,16 +48,34 @@ fn not_a_video() {
     let input = d.path().join("notes.mp4");
     std::fs::write(&input, "these are my notes, not a video\n".repeat(50)).unwrap();
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["notes.mp4"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["notes.mp4"],
+    );
 }
 
 #[test]
 fn audio_only_file_has_no_video() {
     let d = tempfile::tempdir().unwrap();
     let input = d.path().join("tone.m4a");
-    ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=440", "-t", "1", "-c:a", "aac", input.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440",
+        "-t",
+        "1",
+        "-c:a",
+        "aac",
+        input.to_str().unwrap(),
+    ]);
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["tone.m4a", "video"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["tone.m4a", "video"],
+    );
 }
 
 #[test]
@@ -58,7 +86,11 @@ fn truncated_video() {
     let input = d.path().join("cut.mp4");
     std::fs::write(&input, &bytes[..bytes.len() / 2]).unwrap();
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["cut.mp4"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["cut.mp4"],
+    );
 }
 
 #[test]
@@ -76,16 +108,34 @@ fn corrupt_video() {
         .collect();
     std::fs::write(&input, noise).unwrap();
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["noise.mkv"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["noise.mkv"],
+    );
 }
 
 #[test]
 fn zero_frame_video() {
     let d = tempfile::tempdir().unwrap();
     let input = d.path().join("empty.mkv");
-    ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=10", "-frames:v", "0", "-c:v", "ffv1", input.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=64x64:rate=10",
+        "-frames:v",
+        "0",
+        "-c:v",
+        "ffv1",
+        input.to_str().unwrap(),
+    ]);
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["empty.mkv"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["empty.mkv"],
+    );
 }
 
 #[test]
@@ -93,7 +143,11 @@ fn one_frame_video() {
     let d = tempfile::tempdir().unwrap();
     let input = make_clip(d.path(), "single.mp4", "64x64", "10", "0.1", false, &[]);
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["single.mp4", "only 1 frame"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["single.mp4", "only 1 frame"],
+    );
 }
 
 #[test]
@@ -101,7 +155,11 @@ fn output_folder_missing() {
     let d = tempfile::tempdir().unwrap();
     let input = make_clip(d.path(), "in.mp4", "64x64", "10", "0.5", false, &[]);
     let out = d.path().join("no/such/folder/out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["does not exist"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["does not exist"],
+    );
 }
 
 #[test]
@@ -110,7 +168,11 @@ fn existing_output_needs_overwrite() {
     let input = make_clip(d.path(), "in.mp4", "64x64", "10", "0.5", false, &[]);
     let out = d.path().join("out.mp4");
     std::fs::write(&out, b"precious").unwrap();
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out)], &["out.mp4", "--overwrite"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&out)],
+        &["out.mp4", "--overwrite"],
+    );
     assert_eq!(std::fs::read(&out).unwrap(), b"precious");
 }
 
@@ -119,7 +181,18 @@ fn unknown_codec() {
     let d = tempfile::tempdir().unwrap();
     let input = make_clip(d.path(), "in.mp4", "64x64", "10", "0.5", false, &[]);
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out), "--codec", "nosuchcodec"], &["nosuchcodec"]);
+    fails(
+        d.path(),
+        &[
+            "interpolate",
+            &s(&input),
+            "-o",
+            &s(&out),
+            "--codec",
+            "nosuchcodec",
+        ],
+        &["nosuchcodec"],
+    );
 }
 
 #[test]
@@ -128,7 +201,11 @@ fn factor_zero_and_one() {
     let input = make_clip(d.path(), "in.mp4", "64x64", "10", "0.5", false, &[]);
     let out = d.path().join("out.mp4");
     for f in ["0", "1"] {
-        fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out), "--factor", f], &["--factor"]);
+        fails(
+            d.path(),
+            &["interpolate", &s(&input), "-o", &s(&out), "--factor", f],
+            &["--factor"],
+        );
     }
 }
 
@@ -138,7 +215,17 @@ fn fps_not_positive() {
     let input = make_clip(d.path(), "in.mp4", "64x64", "10", "0.5", false, &[]);
     let out = d.path().join("out.mp4");
     for f in ["0", "-30", "abc", "1/0"] {
-        fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out), &format!("--fps={f}")], &["--fps"]);
+        fails(
+            d.path(),
+            &[
+                "interpolate",
+                &s(&input),
+                "-o",
+                &s(&out),
+                &format!("--fps={f}"),
+            ],
+            &["--fps"],
+        );
     }
 }
 
@@ -147,7 +234,18 @@ fn unknown_model() {
     let d = tempfile::tempdir().unwrap();
     let input = make_clip(d.path(), "in.mp4", "64x64", "10", "0.5", false, &[]);
     let out = d.path().join("out.mp4");
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&out), "--model", "magic"], &["magic", "classical"]);
+    fails(
+        d.path(),
+        &[
+            "interpolate",
+            &s(&input),
+            "-o",
+            &s(&out),
+            "--model",
+            "magic",
+        ],
+        &["magic", "classical"],
+    );
 }
 
 #[test]
@@ -155,6 +253,10 @@ fn input_is_never_modified() {
     let d = tempfile::tempdir().unwrap();
     let input = make_clip(d.path(), "in.mp4", "64x64", "10", "0.5", false, &[]);
     let before = std::fs::read(&input).unwrap();
-    fails(d.path(), &["interpolate", &s(&input), "-o", &s(&input), "--overwrite"], &["replace the input"]);
+    fails(
+        d.path(),
+        &["interpolate", &s(&input), "-o", &s(&input), "--overwrite"],
+        &["replace the input"],
+    );
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }

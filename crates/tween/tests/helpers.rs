@@ -22,11 +22,23 @@ pub fn ffmpeg(args: &[&str]) {
         .args(args)
         .output()
         .expect("ffmpeg runs");
-    assert!(out.status.success(), "ffmpeg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A test clip: testsrc2 picture, optional sine audio, libx264 unless `extra` says otherwise.
-pub fn make_clip(dir: &Path, name: &str, size: &str, rate: &str, seconds: &str, audio: bool, extra: &[&str]) -> PathBuf {
+pub fn make_clip(
+    dir: &Path,
+    name: &str,
+    size: &str,
+    rate: &str,
+    seconds: &str,
+    audio: bool,
+    extra: &[&str],
+) -> PathBuf {
     let path = dir.join(name);
     let src = format!("testsrc2=size={size}:rate={rate}");
     let mut args: Vec<&str> = vec!["-f", "lavfi", "-i", &src];
@@ -36,7 +48,14 @@ pub fn make_clip(dir: &Path, name: &str, size: &str, rate: &str, seconds: &str, 
     args.extend(["-t", seconds]);
     let has_codec = extra.contains(&"-c:v");
     if !has_codec {
-        args.extend(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]);
+        args.extend([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ]);
     }
     args.extend(extra);
     if audio {
@@ -51,24 +70,51 @@ pub fn make_clip(dir: &Path, name: &str, size: &str, rate: &str, seconds: &str, 
 /// ffprobe's JSON for streams and format.
 pub fn probe(path: &Path) -> serde_json::Value {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-print_format", "json", "-show_streams", "-show_format", "-count_frames"])
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_streams",
+            "-show_format",
+            "-count_frames",
+        ])
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(out.status.success(), "ffprobe {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 pub fn video_stream(p: &serde_json::Value) -> &serde_json::Value {
-    p["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == "video").expect("a video stream")
+    p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == "video")
+        .expect("a video stream")
 }
 
 pub fn count_type(p: &serde_json::Value, kind: &str) -> usize {
-    p["streams"].as_array().unwrap().iter().filter(|s| s["codec_type"] == kind).count()
+    p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["codec_type"] == kind)
+        .count()
 }
 
 pub fn frames(p: &serde_json::Value) -> u64 {
-    video_stream(p)["nb_read_frames"].as_str().unwrap().parse().unwrap()
+    video_stream(p)["nb_read_frames"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 pub fn duration(p: &serde_json::Value) -> f64 {
@@ -76,13 +122,18 @@ pub fn duration(p: &serde_json::Value) -> f64 {
 }
 
 pub fn stream_duration(s: &serde_json::Value) -> f64 {
-    s["duration"].as_str().map(|d| d.parse().unwrap()).unwrap_or(f64::NAN)
+    s["duration"]
+        .as_str()
+        .map(|d| d.parse().unwrap())
+        .unwrap_or(f64::NAN)
 }
 
 /// Files in `dir` (names), to prove nothing partial was left behind.
 pub fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }

@@ -26,7 +26,10 @@ pub(crate) fn set_pkt_timebase(ctx: &mut codec::Context, tb: ffmpeg_next::Ration
 
 /// Copies the decoder's ASS subtitle header to the (unopened) encoder, as the
 /// FFmpeg command line does; text encoders refuse to open without it.
-pub(crate) fn copy_subtitle_header(dec: &codec::Context, enc: &mut codec::Context) -> Result<(), Error> {
+pub(crate) fn copy_subtitle_header(
+    dec: &codec::Context,
+    enc: &mut codec::Context,
+) -> Result<(), Error> {
     // SAFETY: both contexts are valid. The header is `size` bytes owned by the
     // decoder; we allocate size+1 zeroed bytes with av_mallocz (so the copy is
     // NUL-terminated, as encoders expect) and hand ownership to the encoder
@@ -39,7 +42,9 @@ pub(crate) fn copy_subtitle_header(dec: &codec::Context, enc: &mut codec::Contex
         let size = d.subtitle_header_size as usize;
         let buf = ffi::av_mallocz(size + 1) as *mut u8;
         if buf.is_null() {
-            return Err(Error::Other { errno: ffmpeg_next::util::error::ENOMEM });
+            return Err(Error::Other {
+                errno: ffmpeg_next::util::error::ENOMEM,
+            });
         }
         std::ptr::copy_nonoverlapping(d.subtitle_header, buf, size);
         let e = &mut *enc.as_mut_ptr();
@@ -59,7 +64,9 @@ pub(crate) fn encode_subtitle(
     // SAFETY: `enc` is an opened subtitle encoder context, `sub` a valid
     // AVSubtitle filled by a decoder, and `buf` is writable for `len` bytes;
     // the encoder writes at most `len` bytes and returns the count or an error.
-    let r = unsafe { ffi::avcodec_encode_subtitle(enc.as_mut_ptr(), buf.as_mut_ptr(), len, sub.as_ptr()) };
+    let r = unsafe {
+        ffi::avcodec_encode_subtitle(enc.as_mut_ptr(), buf.as_mut_ptr(), len, sub.as_ptr())
+    };
     if r < 0 {
         Err(Error::from(r))
     } else {

@@ -6,7 +6,10 @@ use tween_video::{probe, resolve_codec, ColorTags, EncodeSettings, VideoReader, 
 
 /// Every frame of `path`.
 fn decode_all(path: &std::path::Path) -> Vec<Frame> {
-    VideoReader::open(path).unwrap().map(|f| f.unwrap().frame).collect()
+    VideoReader::open(path)
+        .unwrap()
+        .map(|f| f.unwrap().frame)
+        .collect()
 }
 
 fn encode(path: &std::path::Path, settings: &EncodeSettings, frames: &[Frame]) {
@@ -64,7 +67,14 @@ fn noise_u16(w: u32, h: u32, seed: u32) -> Frame {
 fn h264_output_has_the_exact_rate_tags_and_pixels() {
     let dir = tmp();
     let src = p(&dir, "src.mp4");
-    make_clip(&src, "320x240", "24", "1", false, &["-pix_fmt", "yuv420p", "-c:v", "libx264", "-qp", "0"]);
+    make_clip(
+        &src,
+        "320x240",
+        "24",
+        "1",
+        false,
+        &["-pix_fmt", "yuv420p", "-c:v", "libx264", "-qp", "0"],
+    );
     let frames = decode_all(&src);
     let out = p(&dir, ".out.partial-1.mp4");
     let mut s = EncodeSettings::new(320, 240, Rational::new(60000, 1001));
@@ -83,8 +93,14 @@ fn h264_output_has_the_exact_rate_tags_and_pixels() {
     assert_eq!(v["color_transfer"], "bt709");
     assert_eq!(v["color_range"], "tv");
     let dur = num(&probe_json["format"]["duration"]);
-    assert!((dur - 24.0 * 1001.0 / 60000.0).abs() < 0.002, "duration {dur}");
-    assert!(streams(&probe_json, "audio").is_empty(), "no audio in, no audio out");
+    assert!(
+        (dur - 24.0 * 1001.0 / 60000.0).abs() < 0.002,
+        "duration {dur}"
+    );
+    assert!(
+        streams(&probe_json, "audio").is_empty(),
+        "no audio in, no audio out"
+    );
 
     let back = decode_all(&out);
     assert_eq!(back.len(), frames.len());
@@ -101,7 +117,11 @@ fn integer_rates_are_exact_in_mkv_too() {
     let dir = tmp();
     let out = p(&dir, "rate.mkv");
     let frames: Vec<Frame> = (0..10).map(|i| noise_u8(64, 48, i)).collect();
-    encode(&out, &EncodeSettings::new(64, 48, Rational::from_int(30)), &frames);
+    encode(
+        &out,
+        &EncodeSettings::new(64, 48, Rational::from_int(30)),
+        &frames,
+    );
     let j = ffprobe(&out);
     assert_eq!(streams(&j, "video")[0]["avg_frame_rate"], "30/1");
     assert_eq!(streams(&j, "video")[0]["r_frame_rate"], "30/1");
@@ -111,7 +131,14 @@ fn integer_rates_are_exact_in_mkv_too() {
 fn ten_bit_stays_ten_bit() {
     let dir = tmp();
     let src = p(&dir, "ten.mkv");
-    make_clip(&src, "320x240", "24", "0.5", false, &["-pix_fmt", "yuv420p10le", "-c:v", "libx264", "-qp", "0"]);
+    make_clip(
+        &src,
+        "320x240",
+        "24",
+        "0.5",
+        false,
+        &["-pix_fmt", "yuv420p10le", "-c:v", "libx264", "-qp", "0"],
+    );
     let frames = decode_all(&src);
     assert!(frames[0].is_high_depth());
     let out = p(&dir, "out10.mp4");
@@ -130,38 +157,70 @@ fn ten_bit_stays_ten_bit() {
 fn odd_sizes_work_end_to_end() {
     let dir = tmp();
     let src = p(&dir, "odd.mkv");
-    make_clip(&src, "330x250", "24", "0.5", false, &["-vf", "format=yuv444p,crop=321:241:0:0", "-c:v", "ffv1"]);
+    make_clip(
+        &src,
+        "330x250",
+        "24",
+        "0.5",
+        false,
+        &["-vf", "format=yuv444p,crop=321:241:0:0", "-c:v", "ffv1"],
+    );
     let info = probe(&src).unwrap();
     assert_eq!((info.width, info.height), (321, 241));
     let frames = decode_all(&src);
     assert_eq!((frames[0].width(), frames[0].height()), (321, 241));
     let out = p(&dir, "odd.mp4");
-    encode(&out, &EncodeSettings::new(321, 241, Rational::from_int(24)), &frames);
+    encode(
+        &out,
+        &EncodeSettings::new(321, 241, Rational::from_int(24)),
+        &frames,
+    );
     let j = ffprobe(&out);
     let v = streams(&j, "video")[0];
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(321), Some(241)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(321), Some(241))
+    );
     assert_eq!(v["pix_fmt"], "yuv444p");
     let back = decode_all(&out);
     assert_eq!((back[0].width(), back[0].height()), (321, 241));
     assert_faithful(&frames[0], &back[0]);
 }
 
-/// FFV1 in MKV is lossless RGB, 8 and 16 bits (the evaluation relies on it).
+/// FFV1 in MKV and rawvideo in NUT are lossless RGB, 8 and 16 bits (the
+/// evaluation relies on rawvideo).
 #[test]
-fn ffv1_is_lossless_rgb() {
+fn ffv1_and_rawvideo_are_lossless_rgb() {
     let dir = tmp();
-    for high in [false, true] {
-        let out = p(&dir, if high { "l16.mkv" } else { "l8.mkv" });
-        let frames: Vec<Frame> =
-            (0..3).map(|i| if high { noise_u16(37, 21, i) } else { noise_u8(37, 21, i) }).collect();
+    let cases = [
+        ("ffv1", "mkv", "bgr0", "gbrp16le"),
+        ("rawvideo", "nut", "rgb24", "rgb48le"),
+    ];
+    for ((codec, ext, fmt8, fmt16), high) in cases.iter().flat_map(|c| [(c, false), (c, true)]) {
+        let out = p(&dir, &format!("{codec}{}.{ext}", if high { 16 } else { 8 }));
+        let frames: Vec<Frame> = (0..3)
+            .map(|i| {
+                if high {
+                    noise_u16(37, 21, i)
+                } else {
+                    noise_u8(37, 21, i)
+                }
+            })
+            .collect();
         let mut s = EncodeSettings::new(37, 21, Rational::from_int(25));
-        s.codec = "ffv1".into();
+        s.codec = codec.to_string();
         s.high_depth = high;
         encode(&out, &s, &frames);
         let j = ffprobe(&out);
-        assert_eq!(streams(&j, "video")[0]["pix_fmt"], if high { "gbrp16le" } else { "bgr0" });
+        assert_eq!(
+            streams(&j, "video")[0]["pix_fmt"],
+            if high { *fmt16 } else { *fmt8 }
+        );
         let back = decode_all(&out);
-        assert_eq!(back, frames, "ffv1 (high depth {high}) must round-trip exactly");
+        assert_eq!(
+            back, frames,
+            "{codec} (high depth {high}) must round-trip exactly"
+        );
     }
 }
 
@@ -174,7 +233,11 @@ fn hevc_and_vp9_encode() {
         let out = p(&dir, file);
         let mut s = EncodeSettings::new(64, 48, Rational::from_int(24));
         s.codec = codec.into();
-        s.preset = if codec == "hevc" { Some("ultrafast".into()) } else { Some("8".into()) };
+        s.preset = if codec == "hevc" {
+            Some("ultrafast".into())
+        } else {
+            Some("8".into())
+        };
         encode(&out, &s, &frames);
         let j = ffprobe(&out);
         assert_eq!(streams(&j, "video")[0]["codec_name"], name);
@@ -194,10 +257,15 @@ fn crf_and_preset_are_applied() {
         encode(&out, &s, &frames);
         std::fs::metadata(&out).unwrap().len()
     };
-    assert!(size(45) * 2 < size(5), "a higher CRF must give a much smaller file");
+    assert!(
+        size(45) * 2 < size(5),
+        "a higher CRF must give a much smaller file"
+    );
     let mut s = EncodeSettings::new(64, 48, Rational::from_int(24));
     s.preset = Some("no-such-preset".into());
-    let err = VideoWriter::create(&p(&dir, "bad.mp4"), &s, None).err().expect("bad preset is refused");
+    let err = VideoWriter::create(&p(&dir, "bad.mp4"), &s, None)
+        .err()
+        .expect("bad preset is refused");
     assert!(err.to_string().contains("bad.mp4"), "{err}");
 }
 
@@ -213,7 +281,12 @@ fn codec_aliases_resolve() {
 fn frames_of_the_wrong_size_are_refused() {
     let dir = tmp();
     let out = p(&dir, "size.mp4");
-    let mut w = VideoWriter::create(&out, &EncodeSettings::new(64, 48, Rational::from_int(24)), None).unwrap();
+    let mut w = VideoWriter::create(
+        &out,
+        &EncodeSettings::new(64, 48, Rational::from_int(24)),
+        None,
+    )
+    .unwrap();
     let err = w.write(&noise_u8(32, 48, 1)).unwrap_err();
     assert!(err.to_string().contains("32x48"), "{err}");
     let _ = Pixels::U8(vec![]);

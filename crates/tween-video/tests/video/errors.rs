@@ -9,7 +9,10 @@ fn open_err(path: &std::path::Path) -> VideoError {
     let e2 = VideoReader::open(path).err().expect("open must fail");
     assert_eq!(e1.to_string(), e2.to_string());
     let name = path.file_name().unwrap().to_str().unwrap();
-    assert!(e1.to_string().contains(name), "message names the file: {e1}");
+    assert!(
+        e1.to_string().contains(name),
+        "message names the file: {e1}"
+    );
     assert_eq!(e1.path(), Some(path));
     e1
 }
@@ -28,14 +31,30 @@ fn text_file_is_not_a_video() {
     let f = p(&dir, "notes.mp4");
     std::fs::write(&f, "just some words, not a video at all\n".repeat(50)).unwrap();
     let e = open_err(&f);
-    assert!(matches!(e, VideoError::NotMedia { .. } | VideoError::NoVideoStream { .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            VideoError::NotMedia { .. } | VideoError::NoVideoStream { .. }
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn audio_only_file_has_no_video_stream() {
     let dir = tmp();
     let f = p(&dir, "tone.m4a");
-    ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=440", "-t", "1", "-c:a", "aac", f.to_str().unwrap()]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440",
+        "-t",
+        "1",
+        "-c:a",
+        "aac",
+        f.to_str().unwrap(),
+    ]);
     let e = open_err(&f);
     assert!(matches!(e, VideoError::NoVideoStream { .. }), "{e:?}");
     assert!(e.to_string().contains("has no video stream"), "{e}");
@@ -74,7 +93,17 @@ fn truncated_files_are_reported() {
         ("plain.mp4", vec![]),
         ("fast.mp4", vec!["-movflags", "+faststart"]),
         ("clip.mkv", vec![]),
-        ("clip.webm", vec!["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
+        (
+            "clip.webm",
+            vec![
+                "-c:v",
+                "libvpx-vp9",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "8",
+            ],
+        ),
     ] {
         let full = p(&dir, name);
         let mut args = vec!["-g", "10"];
@@ -92,7 +121,12 @@ fn truncated_files_are_reported() {
                 eprintln!("{name}: {e}");
                 assert!(e.to_string().contains("cut-"), "{e}");
                 assert!(
-                    matches!(e, VideoError::NotMedia { .. } | VideoError::Corrupt { .. } | VideoError::Decode { .. }),
+                    matches!(
+                        e,
+                        VideoError::NotMedia { .. }
+                            | VideoError::Corrupt { .. }
+                            | VideoError::Decode { .. }
+                    ),
                     "{e:?}"
                 );
             }
@@ -104,7 +138,10 @@ fn truncated_files_are_reported() {
 fn unknown_codec_is_refused_before_anything_is_written() {
     let dir = tmp();
     let e = resolve_codec("realvideo9").unwrap_err();
-    assert!(matches!(e, VideoError::UnknownCodec { .. }) && e.to_string().contains("realvideo9"), "{e}");
+    assert!(
+        matches!(e, VideoError::UnknownCodec { .. }) && e.to_string().contains("realvideo9"),
+        "{e}"
+    );
     let out = p(&dir, "x.mp4");
     let mut s = EncodeSettings::new(64, 48, Rational::from_int(24));
     s.codec = "realvideo9".into();
@@ -116,22 +153,42 @@ fn unknown_codec_is_refused_before_anything_is_written() {
 fn missing_output_folder() {
     let dir = tmp();
     let out = p(&dir, "no/such/folder/out.mp4");
-    let e = VideoWriter::create(&out, &EncodeSettings::new(64, 48, Rational::from_int(24)), None).err().unwrap();
+    let e = VideoWriter::create(
+        &out,
+        &EncodeSettings::new(64, 48, Rational::from_int(24)),
+        None,
+    )
+    .err()
+    .unwrap();
     assert!(matches!(e, VideoError::OutputDirMissing { .. }), "{e:?}");
-    assert!(e.to_string().contains("does not exist") && e.to_string().contains("out.mp4"), "{e}");
+    assert!(
+        e.to_string().contains("does not exist") && e.to_string().contains("out.mp4"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unknown_container_and_codec_container_mismatch() {
     let dir = tmp();
-    let e = VideoWriter::create(&p(&dir, "out.notaformat"), &EncodeSettings::new(64, 48, Rational::from_int(24)), None)
-        .err()
-        .unwrap();
+    let e = VideoWriter::create(
+        &p(&dir, "out.notaformat"),
+        &EncodeSettings::new(64, 48, Rational::from_int(24)),
+        None,
+    )
+    .err()
+    .unwrap();
     assert!(matches!(e, VideoError::Container { .. }), "{e:?}");
-    let e = VideoWriter::create(&p(&dir, "out.webm"), &EncodeSettings::new(64, 48, Rational::from_int(24)), None)
-        .err()
-        .unwrap();
-    assert!(matches!(e, VideoError::Container { .. }), "h264 in webm: {e:?}");
+    let e = VideoWriter::create(
+        &p(&dir, "out.webm"),
+        &EncodeSettings::new(64, 48, Rational::from_int(24)),
+        None,
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(e, VideoError::Container { .. }),
+        "h264 in webm: {e:?}"
+    );
     assert!(!p(&dir, "out.webm").exists());
 }
 
@@ -140,7 +197,12 @@ fn unknown_container_and_codec_container_mismatch() {
 fn zero_frame_video_does_not_hang() {
     let dir = tmp();
     let out = p(&dir, "empty.mkv");
-    let w = VideoWriter::create(&out, &EncodeSettings::new(64, 48, Rational::from_int(24)), None).unwrap();
+    let w = VideoWriter::create(
+        &out,
+        &EncodeSettings::new(64, 48, Rational::from_int(24)),
+        None,
+    )
+    .unwrap();
     w.finish().unwrap();
     if let Ok(r) = VideoReader::open(&out) {
         let frames: Vec<_> = r.collect();

@@ -14,7 +14,11 @@ pub fn ffmpeg(args: &[&str]) {
         .args(args)
         .output()
         .expect("the ffmpeg command is installed");
-    assert!(out.status.success(), "ffmpeg {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Runs ffmpeg and returns its stdout (raw frames).
@@ -24,47 +28,85 @@ pub fn ffmpeg_stdout(args: &[&str]) -> Vec<u8> {
         .args(args)
         .output()
         .expect("the ffmpeg command is installed");
-    assert!(out.status.success(), "ffmpeg {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 /// `ffprobe -show_streams -show_format` as JSON.
 pub fn ffprobe(path: &Path) -> serde_json::Value {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-of", "json", "-show_streams", "-show_format"])
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_streams",
+            "-show_format",
+        ])
         .arg(path)
         .output()
         .expect("the ffprobe command is installed");
-    assert!(out.status.success(), "ffprobe failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("ffprobe writes JSON")
 }
 
 /// The streams of `kind` ("video", "audio", "subtitle") in an ffprobe answer.
 pub fn streams<'a>(probe: &'a serde_json::Value, kind: &str) -> Vec<&'a serde_json::Value> {
-    probe["streams"].as_array().unwrap().iter().filter(|s| s["codec_type"] == kind).collect()
+    probe["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["codec_type"] == kind)
+        .collect()
 }
 
 /// A JSON string field parsed as f64 ("2.000000").
 pub fn num(v: &serde_json::Value) -> f64 {
-    v.as_str().and_then(|s| s.parse().ok()).or(v.as_f64()).unwrap_or_else(|| panic!("not a number: {v}"))
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .or(v.as_f64())
+        .unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
 /// Best-effort timestamps of every video frame according to ffprobe, as exact
 /// rationals (`best_effort_timestamp` × the stream time base).
 pub fn ffprobe_frame_times(path: &Path) -> Vec<Rational> {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-of", "json", "-select_streams", "v:0", "-show_entries"])
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+        ])
         .arg("frame=best_effort_timestamp:stream=time_base")
         .arg(path)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tb: Rational = v["streams"][0]["time_base"].as_str().unwrap().parse().unwrap();
+    let tb: Rational = v["streams"][0]["time_base"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     v["frames"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| tb.mul_int(f["best_effort_timestamp"].as_i64().unwrap()).unwrap())
+        .map(|f| {
+            tb.mul_int(f["best_effort_timestamp"].as_i64().unwrap())
+                .unwrap()
+        })
         .collect()
 }
 
@@ -139,7 +181,9 @@ pub fn cli_first_frame(path: &Path, pix_fmt: &str, vf: Option<&str>) -> Vec<f64>
     ]);
     let raw = ffmpeg_stdout(&args);
     if pix_fmt == "rgb48le" {
-        raw.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]) as f64 / 257.0).collect()
+        raw.chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]) as f64 / 257.0)
+            .collect()
     } else {
         raw.iter().map(|&b| b as f64).collect()
     }

@@ -15,7 +15,14 @@ fn reencode(src: &Path, out: &Path, start: Rational) -> Result<u64, VideoError> 
         preset: Some("ultrafast".into()),
         ..EncodeSettings::new(info.width, info.height, info.frame_rate)
     };
-    let mut w = VideoWriter::create(out, &s, Some(Passthrough { source: src.to_path_buf(), video_start: start }))?;
+    let mut w = VideoWriter::create(
+        out,
+        &s,
+        Some(Passthrough {
+            source: src.to_path_buf(),
+            video_start: start,
+        }),
+    )?;
     for f in reader {
         let f = f?;
         if f.time >= start {
@@ -36,7 +43,14 @@ fn audio_start_and_duration(j: &serde_json::Value) -> (f64, f64) {
 fn aac_audio_is_copied_in_sync_and_the_duration_kept() {
     let dir = tmp();
     let src = p(&dir, "src.mp4");
-    make_clip(&src, "160x120", "24", "2", true, &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]);
+    make_clip(
+        &src,
+        "160x120",
+        "24",
+        "2",
+        true,
+        &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"],
+    );
     let out = p(&dir, ".out.partial-7.mp4");
     assert_eq!(reencode(&src, &out, Rational::ZERO).unwrap(), 48);
     let (i, o) = (ffprobe(&src), ffprobe(&out));
@@ -44,12 +58,20 @@ fn aac_audio_is_copied_in_sync_and_the_duration_kept() {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0]["codec_name"], "aac");
     let (d_in, d_out) = (num(&i["format"]["duration"]), num(&o["format"]["duration"]));
-    assert!((d_in - d_out).abs() <= 1.0 / 24.0, "duration in {d_in} out {d_out}");
+    assert!(
+        (d_in - d_out).abs() <= 1.0 / 24.0,
+        "duration in {d_in} out {d_out}"
+    );
     let (s_in, _) = audio_start_and_duration(&i);
     let (s_out, _) = audio_start_and_duration(&o);
     let v_in = num(&streams(&i, "video")[0]["start_time"]);
     let v_out = num(&streams(&o, "video")[0]["start_time"]);
-    assert!(((s_out - v_out) - (s_in - v_in)).abs() < 0.002, "A/V offset in {} out {}", s_in - v_in, s_out - v_out);
+    assert!(
+        ((s_out - v_out) - (s_in - v_in)).abs() < 0.002,
+        "A/V offset in {} out {}",
+        s_in - v_in,
+        s_out - v_out
+    );
     assert_eq!(streams(&o, "video")[0]["avg_frame_rate"], "24/1");
 }
 
@@ -58,7 +80,14 @@ fn aac_audio_is_copied_in_sync_and_the_duration_kept() {
 fn a_later_video_start_shifts_the_audio_with_it() {
     let dir = tmp();
     let src = p(&dir, "src.mkv");
-    make_clip(&src, "160x120", "24", "2", true, &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "libopus"]);
+    make_clip(
+        &src,
+        "160x120",
+        "24",
+        "2",
+        true,
+        &["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "libopus"],
+    );
     let out = p(&dir, "late.mkv");
     let n = reencode(&src, &out, Rational::ONE).unwrap();
     assert_eq!(n, 24);
@@ -77,8 +106,11 @@ fn a_later_video_start_shifts_the_audio_with_it() {
 fn pcm_and_subrip_are_converted_for_mp4() {
     let dir = tmp();
     let srt = p(&dir, "subs.srt");
-    std::fs::write(&srt, "1\n00:00:00,500 --> 00:00:01,200\nHello\n\n2\n00:00:01,300 --> 00:00:01,900\nWorld\n")
-        .unwrap();
+    std::fs::write(
+        &srt,
+        "1\n00:00:00,500 --> 00:00:01,200\nHello\n\n2\n00:00:01,300 --> 00:00:01,900\nWorld\n",
+    )
+    .unwrap();
     let src = p(&dir, "src.mkv");
     ffmpeg(&[
         "-f",
@@ -117,10 +149,21 @@ fn pcm_and_subrip_are_converted_for_mp4() {
     let d = num(&o["format"]["duration"]);
     assert!((d - 2.0).abs() <= 1.0 / 25.0 + 0.03, "duration {d}");
     let (s, ad) = audio_start_and_duration(&o);
-    assert!(s.abs() < 0.03 && (ad - 2.0).abs() < 0.07, "audio start {s} duration {ad}");
+    assert!(
+        s.abs() < 0.03 && (ad - 2.0).abs() < 0.07,
+        "audio start {s} duration {ad}"
+    );
     // The subtitle text and timing survive.
-    let text =
-        String::from_utf8(ffmpeg_stdout(&["-i", out.to_str().unwrap(), "-map", "0:s", "-f", "srt", "-"])).unwrap();
+    let text = String::from_utf8(ffmpeg_stdout(&[
+        "-i",
+        out.to_str().unwrap(),
+        "-map",
+        "0:s",
+        "-f",
+        "srt",
+        "-",
+    ]))
+    .unwrap();
     assert!(text.contains("Hello") && text.contains("World"), "{text}");
     assert!(text.contains("00:00:00,500 --> 00:00:01,200"), "{text}");
 }
@@ -160,7 +203,14 @@ fn subtitles_are_copied_into_mkv() {
 fn no_audio_in_means_no_audio_out() {
     let dir = tmp();
     let src = p(&dir, "silent.mp4");
-    make_clip(&src, "64x48", "24", "1", false, &["-c:v", "libx264", "-preset", "ultrafast"]);
+    make_clip(
+        &src,
+        "64x48",
+        "24",
+        "1",
+        false,
+        &["-c:v", "libx264", "-preset", "ultrafast"],
+    );
     let out = p(&dir, "silent-out.mp4");
     reencode(&src, &out, Rational::ZERO).unwrap();
     let o = ffprobe(&out);

@@ -27,7 +27,8 @@ pub fn run(args: EvalArgs) -> Result<()> {
             .collect::<Result<_>>()?;
     }
     cfg.validate()?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("{}: cannot create the folder", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the folder", args.out.display()))?;
     let report = tween_eval::run(&cfg)?;
     report.print_table();
     println!("report: {}", args.out.join("report.json").display());
@@ -38,7 +39,9 @@ pub fn run(args: EvalArgs) -> Result<()> {
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32)> {
-    let parsed = s.split_once(['x', 'X']).and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
+    let parsed = s
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse().ok()?, h.trim().parse().ok()?)));
     match parsed {
         Some(wh) => Ok(wh),
         None => bail!("--size '{s}': expected WIDTHxHEIGHT, for example 1280x720"),

@@ -27,7 +27,10 @@ fn check(args: &InterpolateArgs) -> Result<Checked> {
     }
     .validate()?;
     if !(0.0..=1.0).contains(&args.scene_threshold) {
-        bail!("--scene-threshold must be between 0 and 1 (got {})", args.scene_threshold);
+        bail!(
+            "--scene-threshold must be between 0 and 1 (got {})",
+            args.scene_threshold
+        );
     }
     let codec = tween_video::resolve_codec(&args.encode.codec)?.to_string();
     let scene_cut = match args.scene_cut {
@@ -35,14 +38,21 @@ fn check(args: &InterpolateArgs) -> Result<Checked> {
         SceneCutArg::Blend => SceneCutPolicy::Blend,
         SceneCutArg::Interpolate => SceneCutPolicy::Interpolate,
     };
-    Ok(Checked { rate, scene_cut, codec })
+    Ok(Checked {
+        rate,
+        scene_cut,
+        codec,
+    })
 }
 
 pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
     let checked = check(&args)?;
     let interp = crate::interpolators::by_name(&args.model)?;
     if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .ok();
     }
     let pending = PendingOutput::new(&args.output, args.overwrite, &[&args.input])?;
     let input = &args.input;
@@ -56,7 +66,10 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
     }
     match head.len() {
         0 => bail!("{}: the video has no frames", input.display()),
-        1 => bail!("{}: the video has only 1 frame; interpolation needs at least 2", input.display()),
+        1 => bail!(
+            "{}: the video has only 1 frame; interpolation needs at least 2",
+            input.display()
+        ),
         _ => {}
     }
     let rate_in = info.frame_rate;
@@ -74,7 +87,10 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
         color: info.color,
         chroma: info.chroma,
     };
-    let passthrough = Some(Passthrough { source: input.clone(), video_start: start });
+    let passthrough = Some(Passthrough {
+        source: input.clone(),
+        video_start: start,
+    });
     let mut writer = VideoWriter::create(pending.temp_path(), &settings, passthrough)?;
 
     let mut cfg = PipelineConfig::new(rate_in, rate_out);
@@ -82,13 +98,25 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
     cfg.scene_detector = SceneDetector::new(args.scene_threshold);
 
     let progress = BarProgress::new(quiet, ctrl_c_flag());
-    progress.start(info.frame_count.map(|n| Timeline::expected_outputs(rate_in, rate_out, n)));
+    progress.start(
+        info.frame_count
+            .map(|n| Timeline::expected_outputs(rate_in, rate_out, n)),
+    );
     tracing::info!(input = %input.display(), %rate_in, %rate_out, model = interp.name(), "interpolating");
     let started = Instant::now();
     let source = head.into_iter().map(Ok).chain(reader).map(|r| {
-        r.map(|tf| SourceFrame { frame: tf.frame, time: tf.time })
+        r.map(|tf| SourceFrame {
+            frame: tf.frame,
+            time: tf.time,
+        })
     });
-    let result = pipeline::run(&cfg, interp.as_ref(), source, |f| writer.write(f), &progress);
+    let result = pipeline::run(
+        &cfg,
+        interp.as_ref(),
+        source,
+        |f| writer.write(f),
+        &progress,
+    );
     progress.finish();
     let stats = result.with_context(|| format!("{}: interpolation stopped", input.display()))?;
     writer.finish()?;
