@@ -26,6 +26,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Print what tween sees in a video (size, rate, frames, depth, colour tags, streams).
     Probe(ProbeArgs),
+    /// Manage neural-network weights: import (safely), list, verify.
+    Models(crate::commands::models::ModelsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +73,9 @@ pub struct EncodeArgs {
     /// Encoder preset (x264/x265: ultrafast … veryslow; default medium).
     #[arg(long)]
     pub preset: Option<String>,
+    /// Output bits per sample: 8 or 10. Default: 10 for sources of more than 8 bits, else 8.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["8", "10"]))]
+    pub bit_depth: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

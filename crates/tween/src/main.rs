@@ -17,6 +17,7 @@ fn main() -> std::process::ExitCode {
         args::Command::Interpolate(a) => commands::interpolate::run(a, cli.quiet),
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Probe(a) => commands::probe::run(a),
+        args::Command::Models(a) => commands::models::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

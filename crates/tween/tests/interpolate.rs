@@ -144,6 +144,20 @@ fn ten_bit_stays_ten_bit_and_colour_tags_are_copied() {
     assert_eq!(v["color_transfer"], "smpte2084");
     assert_eq!(v["color_space"], "bt2020nc");
     assert_eq!(v["color_range"], "tv");
+    // Asked otherwise: 8-bit out of a 10-bit source, tags still copied.
+    let out8 = d.path().join("out8.mkv");
+    ok(&[
+        "interpolate",
+        s(&input),
+        "-o",
+        s(&out8),
+        "--bit-depth",
+        "8",
+        "--quiet",
+    ]);
+    let p8 = probe(&out8);
+    assert_eq!(video_stream(&p8)["pix_fmt"], "yuv420p");
+    assert_eq!(video_stream(&p8)["color_primaries"], "bt2020");
 }
 
 #[test]

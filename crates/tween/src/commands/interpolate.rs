@@ -83,7 +83,11 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
         frame_rate: rate_out,
         width: first.width(),
         height: first.height(),
-        high_depth: first.is_high_depth(),
+        high_depth: match args.encode.bit_depth.as_deref() {
+            Some("10") => true,
+            Some(_) => false,
+            None => first.is_high_depth(),
+        },
         color: info.color,
         chroma: info.chroma,
     };

@@ -2,4 +2,5 @@
 
 pub mod eval;
 pub mod interpolate;
+pub mod models;
 pub mod probe;
