@@ -56,7 +56,8 @@ impl Progress for BarProgress {
     }
 }
 
-/// Installs a Ctrl-C handler that sets the returned flag (once per process).
+/// Installs a handler for Ctrl-C (SIGINT), SIGTERM and SIGHUP that sets the
+/// returned flag, so the run stops at the next frame and cleans up (once per process).
 pub fn ctrl_c_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     let f = flag.clone();

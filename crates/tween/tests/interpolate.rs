@@ -325,35 +325,37 @@ fn scene_cuts_are_held_not_smeared() {
 }
 
 #[test]
-fn ctrl_c_leaves_nothing_behind() {
+fn ctrl_c_and_sigterm_leave_nothing_behind() {
     let d = tempfile::tempdir().unwrap();
     let input = make_clip(d.path(), "long.mp4", "640x360", "30", "20", true, &[]);
     let out = d.path().join("out.mp4");
-    let mut child = tween()
-        .args(["interpolate", s(&input), "-o", s(&out), "--factor", "4"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the temporary output exists (work has started), then interrupt.
-    let t0 = Instant::now();
-    while listing(d.path()).len() < 2 && t0.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(50));
+    for signal in ["-INT", "-TERM"] {
+        let mut child = tween()
+            .args(["interpolate", s(&input), "-o", s(&out), "--factor", "4"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the temporary output exists (work has started), then interrupt.
+        let t0 = Instant::now();
+        while listing(d.path()).len() < 2 && t0.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let status = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out_status = child.wait().unwrap();
+        assert!(
+            !out_status.success(),
+            "a run stopped by {signal} must not report success"
+        );
+        assert_eq!(
+            listing(d.path()),
+            vec!["long.mp4"],
+            "{signal}: nothing under the output name, no temporary"
+        );
     }
-    std::thread::sleep(Duration::from_millis(300));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out_status = child.wait().unwrap();
-    assert!(
-        !out_status.success(),
-        "an interrupted run must not report success"
-    );
-    assert_eq!(
-        listing(d.path()),
-        vec!["long.mp4"],
-        "nothing under the output name, no temporary"
-    );
 }

@@ -1,0 +1,30 @@
+//! tween-nn: the neural side of tween. This first part reads weights safely
+//! (torch zip and legacy pickles through a restricted unpickler, and
+//! safetensors), recognises the architecture from keys and shapes, holds
+//! weights to each architecture's exact key list, and keeps a verified model
+//! store. Inference (ONNX Runtime) comes later.
+//!
+//! ```no_run
+//! let sd = tween_nn::load(std::path::Path::new("flownet.pkl"))?;
+//! let arch = tween_nn::detect_strict(&sd)?;
+//! println!("{arch}: {} tensors, {} parameters", sd.len(), sd.param_count());
+//! # Ok::<(), tween_nn::NnError>(())
+//! ```
+
+pub mod arch;
+pub mod detect;
+pub mod error;
+mod pickle;
+mod safetensors;
+pub mod state_dict;
+mod storage;
+pub mod store;
+pub mod tensor;
+mod torch_legacy;
+mod torch_zip;
+
+pub use detect::{check, detect, detect_strict, Architecture};
+pub use error::{NnError, ShapeMismatch};
+pub use state_dict::{load, load_detailed, Loaded, SourceFormat, StateDict};
+pub use store::{ImportOptions, Manifest, ModelStore, VerifyReport};
+pub use tensor::{DType, Tensor};

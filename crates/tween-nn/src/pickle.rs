@@ -1,0 +1,698 @@
+//! A restricted pickle VM: it understands exactly what a torch state dict
+//! needs and refuses everything else.
+//!
+//! Python's unpickler imports and calls whatever a file names; this one maps
+//! the few globals a state dict uses (`collections.OrderedDict`,
+//! `torch._utils._rebuild_tensor[_v2]`, `torch._utils._rebuild_parameter`,
+//! `torch.*Storage`) to inert Rust values and refuses any other global at the
+//! opcode that names it, so `os.system`, `builtins.eval`, `subprocess.Popen`…
+//! never get as far as `REDUCE`. `REDUCE`, `NEWOBJ` and `BUILD` are applied
+//! only to allowlisted callables. Nothing in a file can make tween run code.
+//!
+//! Every length is checked against the bytes that are actually there, value
+//! nesting is capped (deep values would overflow the stack when dropped) and
+//! so is the total number of values built (memo `GET`s copy, so a "billion
+//! laughs" pickle runs out of budget instead of memory).
+
+use std::collections::HashMap;
+
+use crate::tensor::DType;
+
+/// Deepest value nesting accepted. A state dict nests about 5 deep.
+const MAX_DEPTH: usize = 64;
+/// Most values (counting copies made by memo gets) one pickle may build.
+const MAX_VALUES: usize = 4_000_000;
+
+/// A callable or class the VM allows. Anything else is refused at `GLOBAL`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Global {
+    OrderedDict,
+    RebuildTensor,
+    RebuildTensorV2,
+    RebuildParameter,
+    Storage(DType),
+}
+
+impl Global {
+    fn lookup(module: &str, name: &str) -> Option<Global> {
+        match (module, name) {
+            ("collections", "OrderedDict") => Some(Global::OrderedDict),
+            ("torch._utils", "_rebuild_tensor") => Some(Global::RebuildTensor),
+            ("torch._utils", "_rebuild_tensor_v2") => Some(Global::RebuildTensorV2),
+            ("torch._utils", "_rebuild_parameter") => Some(Global::RebuildParameter),
+            ("torch", storage) => DType::from_torch_storage(storage).map(Global::Storage),
+            _ => None,
+        }
+    }
+}
+
+/// A reference to a storage, from a persistent id: bytes live outside the pickle.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StorageRef {
+    pub key: String,
+    pub dtype: DType,
+    /// Elements the storage declares (checked later against the real bytes).
+    pub numel: usize,
+}
+
+/// A tensor as the pickle describes it: a strided view of a storage.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TensorRef {
+    pub storage: StorageRef,
+    pub offset: usize,
+    pub shape: Vec<usize>,
+    pub stride: Vec<usize>,
+}
+
+/// The values a state-dict pickle can hold.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Bytes(Vec<u8>),
+    Tuple(Vec<Value>),
+    List(Vec<Value>),
+    /// Insertion-ordered (an `OrderedDict` is a dict too).
+    Dict(Vec<(Value, Value)>),
+    Global(Global),
+    Storage(StorageRef),
+    Tensor(Box<TensorRef>),
+}
+
+/// Why the VM stopped. The caller adds the file name.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Fault {
+    RefusedGlobal { global: String, offset: usize },
+    RefusedOpcode { opcode: u8, offset: usize },
+    Bad { reason: String, offset: usize },
+}
+
+/// Runs one pickle from `data[start..]`; returns its value and the offset just
+/// past its `STOP`.
+pub(crate) fn unpickle(data: &[u8], start: usize) -> Result<(Value, usize), Fault> {
+    let mut vm = Vm {
+        data,
+        pos: start,
+        op_pos: start,
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+        built: 0,
+    };
+    let v = vm.run()?;
+    Ok((v, vm.pos))
+}
+
+struct Vm<'a> {
+    data: &'a [u8],
+    pos: usize,
+    op_pos: usize,
+    stack: Vec<Value>,
+    marks: Vec<usize>,
+    memo: HashMap<u32, Value>,
+    built: usize,
+}
+
+impl<'a> Vm<'a> {
+    fn bad<T>(&self, reason: impl Into<String>) -> Result<T, Fault> {
+        Err(Fault::Bad {
+            reason: reason.into(),
+            offset: self.op_pos,
+        })
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Fault> {
+        match self.pos.checked_add(n).filter(|&e| e <= self.data.len()) {
+            Some(end) => {
+                let s = &self.data[self.pos..end];
+                self.pos = end;
+                Ok(s)
+            }
+            None => self.bad(format!(
+                "truncated: needs {n} more bytes, {} left",
+                self.data.len() - self.pos
+            )),
+        }
+    }
+
+    fn u8(&mut self) -> Result<u8, Fault> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, Fault> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, Fault> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, Fault> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    }
+    /// A length-prefixed payload; the length is checked against what is left.
+    fn sized(&mut self, len: u64) -> Result<&'a [u8], Fault> {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        self.take(len)
+    }
+    fn line(&mut self) -> Result<&'a str, Fault> {
+        let rest = &self.data[self.pos..];
+        let Some(n) = rest.iter().take(256).position(|&b| b == b'\n') else {
+            return self.bad("unterminated text line (over 256 bytes or truncated)");
+        };
+        let s = std::str::from_utf8(&rest[..n]).or_else(|_| self.bad("text line is not UTF-8"))?;
+        self.pos += n + 1;
+        Ok(s)
+    }
+    fn utf8(&self, b: &[u8]) -> Result<String, Fault> {
+        String::from_utf8(b.to_vec()).or_else(|_| self.bad("string is not UTF-8"))
+    }
+
+    fn count(&mut self, n: usize) -> Result<(), Fault> {
+        self.built += n;
+        if self.built > MAX_VALUES {
+            return self.bad(format!("more than {MAX_VALUES} values: not a state dict"));
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, v: Value) -> Result<(), Fault> {
+        self.count(1)?;
+        self.stack.push(v);
+        Ok(())
+    }
+    fn pop(&mut self) -> Result<Value, Fault> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return self.bad("stack underflow");
+        }
+        Ok(self.stack.pop().expect("checked"))
+    }
+    fn top(&mut self) -> Result<&mut Value, Fault> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return self.bad("stack underflow");
+        }
+        Ok(self.stack.last_mut().expect("checked"))
+    }
+    fn pop_mark(&mut self) -> Result<Vec<Value>, Fault> {
+        let Some(m) = self.marks.pop() else {
+            return self.bad("no MARK on the stack");
+        };
+        Ok(self.stack.split_off(m))
+    }
+
+    /// A container made of `items`, refused if it would nest too deep.
+    fn nest(&self, items: &[Value]) -> Result<(), Fault> {
+        if items.iter().any(|v| depth(v, MAX_DEPTH) >= MAX_DEPTH) {
+            return self.bad(format!("values nest deeper than {MAX_DEPTH}"));
+        }
+        Ok(())
+    }
+
+    fn run(&mut self) -> Result<Value, Fault> {
+        loop {
+            self.op_pos = self.pos;
+            let op = self.u8()?;
+            match op {
+                0x80 => {
+                    let p = self.u8()?; // PROTO
+                    if p > 5 {
+                        return self.bad(format!("pickle protocol {p} is newer than 5"));
+                    }
+                }
+                0x95 => {
+                    self.u64()?; // FRAME: a length hint only
+                }
+                b'.' => {
+                    // STOP
+                    let v = self.pop()?;
+                    if !self.stack.is_empty() || !self.marks.is_empty() {
+                        return self.bad("values left on the stack at STOP");
+                    }
+                    return Ok(v);
+                }
+                b'(' => self.marks.push(self.stack.len()), // MARK
+                b'0' => {
+                    self.pop()?; // POP
+                }
+                b'1' => {
+                    self.pop_mark()?; // POP_MARK
+                }
+                b'2' => {
+                    // DUP
+                    let v = self.top()?.clone();
+                    self.count(size(&v))?;
+                    self.stack.push(v);
+                }
+                b'N' => self.push(Value::None)?,
+                0x88 => self.push(Value::Bool(true))?,
+                0x89 => self.push(Value::Bool(false))?,
+                b'J' => {
+                    let v = self.u32()? as i32;
+                    self.push(Value::Int(v.into()))?
+                }
+                b'K' => {
+                    let v = self.u8()?;
+                    self.push(Value::Int(v.into()))?
+                }
+                b'M' => {
+                    let v = self.u16()?;
+                    self.push(Value::Int(v.into()))?
+                }
+                0x8a => {
+                    // LONG1
+                    let n = self.u8()? as usize;
+                    let b = self.take(n)?;
+                    let v = long_le(b).map_or_else(|| self.bad("integer over 64 bits"), Ok)?;
+                    self.push(Value::Int(v))?
+                }
+                b'I' => {
+                    // INT (text): also 00/01 for False/True
+                    let s = self.line()?;
+                    let v = match s {
+                        "00" => Value::Bool(false),
+                        "01" => Value::Bool(true),
+                        _ => Value::Int(s.parse().or_else(|_| self.bad("bad INT text"))?),
+                    };
+                    self.push(v)?
+                }
+                b'L' => {
+                    let s = self.line()?.trim_end_matches('L');
+                    let v = s.parse().or_else(|_| self.bad("bad LONG text"))?;
+                    self.push(Value::Int(v))?
+                }
+                b'G' => {
+                    let b = self.take(8)?;
+                    let v = f64::from_be_bytes(b.try_into().expect("8 bytes"));
+                    self.push(Value::Float(v))?
+                }
+                b'X' => {
+                    let n = self.u32()?;
+                    let b = self.sized(n.into())?;
+                    let s = self.utf8(b)?;
+                    self.push(Value::Str(s))?
+                }
+                0x8c => {
+                    let n = self.u8()?;
+                    let b = self.sized(n.into())?;
+                    let s = self.utf8(b)?;
+                    self.push(Value::Str(s))?
+                }
+                0x8d => {
+                    let n = self.u64()?;
+                    let b = self.sized(n)?;
+                    let s = self.utf8(b)?;
+                    self.push(Value::Str(s))?
+                }
+                b'U' => {
+                    // SHORT_BINSTRING (py2 str): torch keys in old files
+                    let n = self.u8()?;
+                    let b = self.sized(n.into())?;
+                    let s = self.utf8(b)?;
+                    self.push(Value::Str(s))?
+                }
+                b'T' => {
+                    let n = self.u32()?;
+                    let b = self.sized(n.into())?;
+                    let s = self.utf8(b)?;
+                    self.push(Value::Str(s))?
+                }
+                b'C' | b'B' | 0x8e => {
+                    let n = match op {
+                        b'C' => self.u8()?.into(),
+                        b'B' => self.u32()?.into(),
+                        _ => self.u64()?,
+                    };
+                    let b = self.sized(n)?.to_vec();
+                    self.push(Value::Bytes(b))?
+                }
+                b')' => self.push(Value::Tuple(Vec::new()))?,
+                b']' => self.push(Value::List(Vec::new()))?,
+                b'}' => self.push(Value::Dict(Vec::new()))?,
+                b't' => {
+                    let items = self.pop_mark()?;
+                    self.nest(&items)?;
+                    self.push(Value::Tuple(items))?
+                }
+                0x85..=0x87 => {
+                    let n = (op - 0x84) as usize;
+                    let mut items = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        items.push(self.pop()?);
+                    }
+                    items.reverse();
+                    self.nest(&items)?;
+                    self.push(Value::Tuple(items))?
+                }
+                b'l' => {
+                    let items = self.pop_mark()?;
+                    self.nest(&items)?;
+                    self.push(Value::List(items))?
+                }
+                b'd' => {
+                    let items = self.pop_mark()?;
+                    let pairs = self.pairs(items)?;
+                    self.push(Value::Dict(pairs))?
+                }
+                b'a' => {
+                    let v = self.pop()?;
+                    self.nest(std::slice::from_ref(&v))?;
+                    match self.top()? {
+                        Value::List(l) => l.push(v),
+                        _ => return self.bad("APPEND to a non-list"),
+                    }
+                }
+                b'e' => {
+                    let items = self.pop_mark()?;
+                    self.nest(&items)?;
+                    match self.top()? {
+                        Value::List(l) => l.extend(items),
+                        _ => return self.bad("APPENDS to a non-list"),
+                    }
+                }
+                b's' => {
+                    let v = self.pop()?;
+                    let k = self.pop()?;
+                    let pairs = self.pairs(vec![k, v])?;
+                    match self.top()? {
+                        Value::Dict(d) => d.extend(pairs),
+                        _ => return self.bad("SETITEM on a non-dict"),
+                    }
+                }
+                b'u' => {
+                    let items = self.pop_mark()?;
+                    let pairs = self.pairs(items)?;
+                    match self.top()? {
+                        Value::Dict(d) => d.extend(pairs),
+                        _ => return self.bad("SETITEMS on a non-dict"),
+                    }
+                }
+                b'q' => {
+                    let i = self.u8()?.into();
+                    self.memo_put(i)?
+                }
+                b'r' => {
+                    let i = self.u32()?;
+                    self.memo_put(i)?
+                }
+                0x94 => {
+                    let i = u32::try_from(self.memo.len()).or_else(|_| self.bad("memo full"))?;
+                    self.memo_put(i)? // MEMOIZE
+                }
+                b'p' => {
+                    let i = self
+                        .line()?
+                        .parse()
+                        .or_else(|_| self.bad("bad PUT index"))?;
+                    self.memo_put(i)?
+                }
+                b'h' => {
+                    let i = self.u8()?.into();
+                    self.memo_get(i)?
+                }
+                b'j' => {
+                    let i = self.u32()?;
+                    self.memo_get(i)?
+                }
+                b'g' => {
+                    let i = self
+                        .line()?
+                        .parse()
+                        .or_else(|_| self.bad("bad GET index"))?;
+                    self.memo_get(i)?
+                }
+                b'c' => {
+                    let module = self.line()?.to_string();
+                    let name = self.line()?.to_string();
+                    let g = self.global(&module, &name)?;
+                    self.push(Value::Global(g))?
+                }
+                0x93 => {
+                    // STACK_GLOBAL
+                    let name = self.pop()?;
+                    let module = self.pop()?;
+                    let (Value::Str(module), Value::Str(name)) = (module, name) else {
+                        return self.bad("STACK_GLOBAL needs two strings");
+                    };
+                    let g = self.global(&module, &name)?;
+                    self.push(Value::Global(g))?
+                }
+                b'Q' => {
+                    let pid = self.pop()?;
+                    let s = self.storage(pid)?;
+                    self.push(Value::Storage(s))?
+                }
+                b'R' => {
+                    let args = self.pop()?;
+                    let callable = self.pop()?;
+                    let v = self.call(callable, args)?;
+                    self.push(v)?
+                }
+                0x81 => {
+                    // NEWOBJ: cls.__new__(cls, *args); only OrderedDict
+                    let _args = self.pop()?;
+                    match self.pop()? {
+                        Value::Global(Global::OrderedDict) => self.push(Value::Dict(Vec::new()))?,
+                        _ => return self.bad("NEWOBJ of a class other than OrderedDict"),
+                    }
+                }
+                b'b' => {
+                    // BUILD: an OrderedDict's `_metadata`, a parameter's state: ignored.
+                    let _state = self.pop()?;
+                    match self.top()? {
+                        Value::Dict(_) | Value::Tensor(_) => {}
+                        _ => return self.bad("BUILD on something that is not a dict or tensor"),
+                    }
+                }
+                _ => {
+                    return Err(Fault::RefusedOpcode {
+                        opcode: op,
+                        offset: self.op_pos,
+                    })
+                }
+            }
+        }
+    }
+
+    fn pairs(&self, items: Vec<Value>) -> Result<Vec<(Value, Value)>, Fault> {
+        if items.len() % 2 != 0 {
+            return self.bad("odd number of items for a dict");
+        }
+        self.nest(&items)?;
+        let mut it = items.into_iter();
+        let mut out = Vec::new();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            out.push((k, v));
+        }
+        Ok(out)
+    }
+
+    fn memo_put(&mut self, i: u32) -> Result<(), Fault> {
+        let v = self.top()?.clone();
+        self.count(size(&v))?;
+        self.memo.insert(i, v);
+        Ok(())
+    }
+
+    fn memo_get(&mut self, i: u32) -> Result<(), Fault> {
+        let Some(v) = self.memo.get(&i) else {
+            return self.bad(format!("memo entry {i} was never stored"));
+        };
+        let v = v.clone();
+        self.count(size(&v))?;
+        self.stack.push(v);
+        Ok(())
+    }
+
+    fn global(&self, module: &str, name: &str) -> Result<Global, Fault> {
+        Global::lookup(module, name).ok_or_else(|| Fault::RefusedGlobal {
+            global: format!("{module}.{name}"),
+            offset: self.op_pos,
+        })
+    }
+
+    /// `('storage', torch.XStorage, key, location, numel[, None])`.
+    fn storage(&self, pid: Value) -> Result<StorageRef, Fault> {
+        let Value::Tuple(f) = pid else {
+            return self.bad("persistent id is not a tuple");
+        };
+        match f.as_slice() {
+            [Value::Str(tag), Value::Global(Global::Storage(dtype)), key, Value::Str(_location), Value::Int(numel), rest @ ..]
+                if tag == "storage" && matches!(rest, [] | [Value::None]) =>
+            {
+                let key = match key {
+                    Value::Str(s) => s.clone(),
+                    Value::Int(i) => i.to_string(),
+                    _ => return self.bad("storage key is not a string"),
+                };
+                let numel =
+                    usize::try_from(*numel).or_else(|_| self.bad("negative storage size"))?;
+                Ok(StorageRef {
+                    key,
+                    dtype: *dtype,
+                    numel,
+                })
+            }
+            [_, _, _, _, _, Value::Tuple(_)] => {
+                self.bad("storage views (pre-1.0 torch) are not supported")
+            }
+            _ => self
+                .bad("persistent id is not ('storage', torch.<Type>Storage, key, location, numel)"),
+        }
+    }
+
+    fn call(&self, callable: Value, args: Value) -> Result<Value, Fault> {
+        let Value::Global(g) = callable else {
+            return self.bad("REDUCE of something that is not an allowed callable");
+        };
+        let Value::Tuple(args) = args else {
+            return self.bad("REDUCE arguments are not a tuple");
+        };
+        match g {
+            Global::OrderedDict if args.is_empty() => Ok(Value::Dict(Vec::new())),
+            Global::OrderedDict => self.bad("OrderedDict called with arguments"),
+            Global::RebuildTensor | Global::RebuildTensorV2 => {
+                // (storage, offset, size, stride[, requires_grad, hooks[, metadata]])
+                let min = if g == Global::RebuildTensor { 4 } else { 6 };
+                if args.len() < min || args.len() > 7 {
+                    return self.bad(format!("_rebuild_tensor with {} arguments", args.len()));
+                }
+                let mut it = args.into_iter();
+                let (storage, offset, shape, stride) = (it.next(), it.next(), it.next(), it.next());
+                let Some(Value::Storage(storage)) = storage else {
+                    return self.bad("_rebuild_tensor: first argument is not a storage");
+                };
+                let offset = match offset {
+                    Some(Value::Int(o)) if o >= 0 => o as usize,
+                    _ => return self.bad("_rebuild_tensor: bad storage offset"),
+                };
+                let shape = self.dims(shape, "size")?;
+                let stride = self.dims(stride, "stride")?;
+                if shape.len() != stride.len() {
+                    return self.bad("_rebuild_tensor: size and stride differ in length");
+                }
+                Ok(Value::Tensor(Box::new(TensorRef {
+                    storage,
+                    offset,
+                    shape,
+                    stride,
+                })))
+            }
+            Global::RebuildParameter => match args.into_iter().next() {
+                Some(t @ Value::Tensor(_)) => Ok(t),
+                _ => self.bad("_rebuild_parameter: first argument is not a tensor"),
+            },
+            Global::Storage(_) => self.bad("a storage class is not callable here"),
+        }
+    }
+
+    fn dims(&self, v: Option<Value>, what: &str) -> Result<Vec<usize>, Fault> {
+        let Some(Value::Tuple(items)) = v else {
+            return self.bad(format!("_rebuild_tensor: {what} is not a tuple"));
+        };
+        items
+            .into_iter()
+            .map(|d| match d {
+                Value::Int(i) if i >= 0 => Ok(i as usize),
+                _ => self.bad(format!(
+                    "_rebuild_tensor: {what} holds a negative or non-integer entry"
+                )),
+            })
+            .collect()
+    }
+}
+
+/// Little-endian two's-complement integer of up to 8 bytes.
+fn long_le(b: &[u8]) -> Option<i64> {
+    if b.is_empty() {
+        return Some(0);
+    }
+    if b.len() > 8 {
+        return None;
+    }
+    let fill = if b[b.len() - 1] & 0x80 != 0 { 0xff } else { 0 };
+    let mut buf = [fill; 8];
+    buf[..b.len()].copy_from_slice(b);
+    Some(i64::from_le_bytes(buf))
+}
+
+/// Nesting depth, looking no deeper than `limit`.
+fn depth(v: &Value, limit: usize) -> usize {
+    if limit == 0 {
+        return 0;
+    }
+    let sub = |items: &mut dyn Iterator<Item = &Value>| {
+        items.map(|c| depth(c, limit - 1)).max().unwrap_or(0)
+    };
+    match v {
+        Value::Tuple(items) | Value::List(items) => 1 + sub(&mut items.iter()),
+        Value::Dict(pairs) => 1 + sub(&mut pairs.iter().flat_map(|(k, v)| [k, v])),
+        _ => 0,
+    }
+}
+
+/// Values in `v`, counted so copies are charged to the budget.
+fn size(v: &Value) -> usize {
+    match v {
+        Value::Tuple(items) | Value::List(items) => 1 + items.iter().map(size).sum::<usize>(),
+        Value::Dict(pairs) => 1 + pairs.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_globals_outside_the_allowlist() {
+        let p = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00ls\x85R.";
+        assert_eq!(
+            unpickle(p, 0).unwrap_err(),
+            Fault::RefusedGlobal {
+                global: "os.system".into(),
+                offset: 2
+            }
+        );
+        let p = b"\x80\x04\x8c\x08builtins\x8c\x04eval\x93.";
+        assert!(
+            matches!(unpickle(p, 0), Err(Fault::RefusedGlobal { global, .. }) if global == "builtins.eval")
+        );
+    }
+
+    #[test]
+    fn deep_nesting_and_copy_bombs_stop_cleanly() {
+        let mut p = b"\x80\x02N".to_vec();
+        p.extend(std::iter::repeat(0x85).take(100_000)); // TUPLE1 × 100k
+        p.push(b'.');
+        assert!(
+            matches!(unpickle(&p, 0), Err(Fault::Bad { reason, .. }) if reason.contains("nest"))
+        );
+
+        // A list that doubles with each DUP + APPENDS-like copy.
+        let mut p = b"\x80\x02]q\x00".to_vec();
+        for _ in 0..40 {
+            p.extend(b"(h\x00h\x00lq\x00");
+        }
+        p.push(b'.');
+        assert!(unpickle(&p, 0).is_err());
+    }
+
+    #[test]
+    fn reads_plain_values() {
+        let p = b"\x80\x02}q\x00(X\x01\x00\x00\x00aK\x07X\x01\x00\x00\x00bG?\xf8\x00\x00\x00\x00\x00\x00u.";
+        let (v, end) = unpickle(p, 0).unwrap();
+        assert_eq!(end, p.len());
+        assert_eq!(
+            v,
+            Value::Dict(vec![
+                (Value::Str("a".into()), Value::Int(7)),
+                (Value::Str("b".into()), Value::Float(1.5))
+            ])
+        );
+    }
+}

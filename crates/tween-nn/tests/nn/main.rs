@@ -1,0 +1,8 @@
+//! tween-nn integration tests, one binary: the conformance weight files,
+//! hostile and damaged files, the strict key check, the model store.
+
+mod check_keys;
+mod conformance;
+mod helpers;
+mod hostile;
+mod store;
