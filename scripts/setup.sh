@@ -19,6 +19,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "setup: cargo not found. Install Rust (1.80 or newer) with rustup, then run this again." >&2
+  echo "setup: cargo not found. Install Rust (1.88 or newer) with rustup, then run this again." >&2
   exit 1
 fi

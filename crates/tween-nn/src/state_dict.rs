@@ -83,7 +83,7 @@ impl StateDict {
                 None => counts.push((t.dtype, 1)),
             }
         }
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         counts.into_iter().map(|(d, _)| d).collect()
     }
 

@@ -109,6 +109,12 @@ fn is_contiguous(shape: &[usize], stride: &[usize]) -> bool {
     true
 }
 
+/// Where a container keeps its storages' bytes.
+pub(crate) trait StorageBytes {
+    /// The bytes of storage `s`, at least `s.numel` elements long.
+    fn bytes(&mut self, s: &StorageRef) -> Result<&[u8], NnError>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,10 +154,4 @@ mod tests {
         assert!(materialize(p, "k", &view(6, 0, &[usize::MAX, 2], &[1, 1]), &b).is_err());
         // overflow
     }
-}
-
-/// Where a container keeps its storages' bytes.
-pub(crate) trait StorageBytes {
-    /// The bytes of storage `s`, at least `s.numel` elements long.
-    fn bytes(&mut self, s: &StorageRef) -> Result<&[u8], NnError>;
 }

@@ -78,6 +78,9 @@ impl VerifyReport {
     }
 }
 
+/// [`ModelStore::list`]: each name with its manifest, or why it is unreadable.
+pub type Listing = Vec<(String, Result<Manifest, NnError>)>;
+
 /// A models folder.
 #[derive(Debug, Clone)]
 pub struct ModelStore {
@@ -180,7 +183,7 @@ impl ModelStore {
 
     /// Every manifest in the store, by name; a manifest that does not parse
     /// is listed with its error.
-    pub fn list(&self) -> Result<Vec<(String, Result<Manifest, NnError>)>, NnError> {
+    pub fn list(&self) -> Result<Listing, NnError> {
         let rd = match std::fs::read_dir(&self.dir) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

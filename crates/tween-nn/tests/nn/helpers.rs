@@ -94,7 +94,10 @@ impl Pickle {
 }
 
 /// A state dict pickle: `{name: tensor}` for each `(name, key, numel, offset, shape, stride)`.
-pub fn state_dict_pickle(tensors: &[(&str, &str, i32, i32, &[i32], &[i32])]) -> Vec<u8> {
+/// `(name, storage key, storage numel, offset, shape, stride)`.
+pub type TensorSpec<'a> = (&'a str, &'a str, i32, i32, &'a [i32], &'a [i32]);
+
+pub fn state_dict_pickle(tensors: &[TensorSpec]) -> Vec<u8> {
     let mut p = Pickle::new().op(b"}(");
     for &(name, key, numel, offset, shape, stride) in tensors {
         p = p.tensor(name, key, numel, offset, shape, stride);

@@ -119,7 +119,8 @@ fn damaged_views_and_sizes_give_clear_errors() {
     let path = dir.path().join("bad.pth");
     let data = f32_bytes(&[0.; 8]);
     const BIG: i32 = i32::MAX;
-    let cases: Vec<(&[i32], i32, &[i32], i32, &str)> = vec![
+    type Case<'a> = (&'a [i32], i32, &'a [i32], i32, &'a str);
+    let cases: Vec<Case> = vec![
         // (shape, offset, stride, declared numel, expected words)
         (&[2], 7, &[1], 8, "reaches past"), // offset past the end
         (&[4], 0, &[3], 8, "reaches past"), // stride past the end
