@@ -121,6 +121,34 @@ pub enum NnError {
 
     #[error("no models folder: set --models-dir or TWEEN_MODELS_DIR (no user data folder found)")]
     NoModelsDir,
+
+    /// No ONNX Runtime shared library at any of the places looked at.
+    #[error("ONNX Runtime library not found (looked at: {}); run scripts/fetch-onnxruntime.sh and set ORT_DYLIB_PATH (or TWEEN_ORT_LIB) to the path it prints",
+        searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    RuntimeNotFound { searched: Vec<PathBuf> },
+
+    /// The library exists but could not be loaded (not a library, wrong version).
+    #[error("{}: cannot load ONNX Runtime: {reason} (run scripts/fetch-onnxruntime.sh for a known-good build)", path.display())]
+    RuntimeLoad { path: PathBuf, reason: String },
+
+    /// ONNX Runtime refused a graph or failed while running it.
+    #[error("ONNX Runtime, {context}: {reason}")]
+    Runtime { context: String, reason: String },
+
+    /// An execution provider that this build does not include.
+    #[error("{backend} support not compiled in; rebuild with --features {feature}")]
+    BackendNotCompiled {
+        backend: &'static str,
+        feature: &'static str,
+    },
+
+    /// A graph that cannot be built as asked (bad sizes for the model, no outputs).
+    #[error("graph `{graph}`: {reason}")]
+    Graph { graph: String, reason: String },
+
+    /// Inputs that do not match what the graph or model takes.
+    #[error("bad input: {reason}")]
+    BadInput { reason: String },
 }
 
 /// At most 20 names, then a count, so an error stays readable.

@@ -2,7 +2,9 @@
 //! (torch zip and legacy pickles through a restricted unpickler, and
 //! safetensors), recognises the architecture from keys and shapes, holds
 //! weights to each architecture's exact key list, and keeps a verified model
-//! store. Inference (ONNX Runtime) comes later.
+//! store. Inference runs on ONNX Runtime ([`engine`], loaded at run time from
+//! the library `scripts/fetch-onnxruntime.sh` fetches) over graphs written in
+//! Rust from the weights ([`onnx`]); [`model::rife`] is RIFE IFNet v4.x.
 //!
 //! ```no_run
 //! let sd = tween_nn::load(std::path::Path::new("flownet.pkl"))?;
@@ -13,7 +15,10 @@
 
 pub mod arch;
 pub mod detect;
+pub mod engine;
 pub mod error;
+pub mod model;
+pub mod onnx;
 mod pickle;
 mod safetensors;
 pub mod state_dict;
@@ -22,6 +27,7 @@ pub mod store;
 pub mod tensor;
 mod torch_legacy;
 mod torch_zip;
+pub mod warp;
 
 pub use detect::{check, detect, detect_strict, Architecture};
 pub use error::{NnError, ShapeMismatch};

@@ -163,3 +163,18 @@ pub fn torch_legacy(path: &Path, object: &[u8], storages: &[(&str, Vec<f32>)]) {
     }
     std::fs::write(path, out).unwrap();
 }
+
+/// The ONNX Runtime for tests: `$TWEEN_ORT_LIB` / `$ORT_DYLIB_PATH` when set,
+/// else `<repo>/target/onnxruntime/libonnxruntime.so` (where
+/// scripts/fetch-onnxruntime.sh puts it). A missing library FAILS the test
+/// with the error saying how to fetch it; nothing is skipped.
+pub fn runtime() -> tween_nn::engine::Runtime {
+    use tween_nn::engine::{Runtime, RuntimeConfig};
+    let set = ["TWEEN_ORT_LIB", "ORT_DYLIB_PATH"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let library = (!set).then(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/onnxruntime/libonnxruntime.so")
+    });
+    Runtime::load(&RuntimeConfig { library }).unwrap_or_else(|e| panic!("{e}"))
+}

@@ -5,4 +5,7 @@ mod check_keys;
 mod conformance;
 mod helpers;
 mod hostile;
+mod npy;
+mod ops;
+mod rife;
 mod store;
