@@ -4,7 +4,8 @@
 //! weights to each architecture's exact key list, and keeps a verified model
 //! store. Inference runs on ONNX Runtime ([`engine`], loaded at run time from
 //! the library `scripts/fetch-onnxruntime.sh` fetches) over graphs written in
-//! Rust from the weights ([`onnx`]); [`model::rife`] is RIFE IFNet v4.x.
+//! Rust from the weights ([`onnx`]); [`model::rife`] is RIFE IFNet v4.x, and
+//! [`RifeInterpolator`] puts it behind `tween_core::Interpolator`.
 //!
 //! ```no_run
 //! let sd = tween_nn::load(std::path::Path::new("flownet.pkl"))?;
@@ -17,6 +18,7 @@ pub mod arch;
 pub mod detect;
 pub mod engine;
 pub mod error;
+pub mod interpolator;
 pub mod model;
 pub mod onnx;
 mod pickle;
@@ -31,6 +33,7 @@ pub mod warp;
 
 pub use detect::{check, detect, detect_strict, Architecture};
 pub use error::{NnError, ShapeMismatch};
+pub use interpolator::{PadPolicy, RifeInterpolator, RifeOptions};
 pub use state_dict::{load, load_detailed, Loaded, SourceFormat, StateDict};
 pub use store::{ImportOptions, Manifest, ModelStore, VerifyReport};
 pub use tensor::{DType, Tensor};

@@ -43,9 +43,27 @@ pub struct InterpolateArgs {
     /// Resample to this exact rate: 60, 59.94 (= 60000/1001), 60000/1001, 48…
     #[arg(long)]
     pub fps: Option<String>,
-    /// Interpolator: `classical` (optical flow, default, no weights) or `blend` (cross-fade).
+    /// Interpolator: `classical` (optical flow, default, no weights), `blend` (cross-fade),
+    /// `rife-v4.25`, `rife-v4.26`, `rife-v4.6` or `rife` (RIFE IFNet v4, any version; needs
+    /// ONNX Runtime and weights: `--weights FILE`, or a model imported with `tween models
+    /// import` under that name), or the NAME of any imported RIFE model.
     #[arg(long, default_value = "classical")]
     pub model: String,
+    /// RIFE weights (flownet.pkl, .pth or .safetensors); the version is detected and must
+    /// match the one `--model` names.
+    #[arg(long, value_name = "PATH")]
+    pub weights: Option<PathBuf>,
+    /// RIFE flow scale: 0.25, 0.5, 1 (default), 2 or 4. 0.5 suits 4K (faster, coarser flow).
+    #[arg(long)]
+    pub scale: Option<f32>,
+    /// RIFE padding: `minimal` (the multiple the network needs, default) or `practical`
+    /// (Practical-RIFE inference_video.py: multiple of max(128, 128/scale)).
+    #[arg(long, value_enum)]
+    pub pad_policy: Option<PadPolicyArg>,
+    /// Models folder for `--model NAME`. Default: $TWEEN_MODELS_DIR, else
+    /// ~/.local/share/tween/models ($XDG_DATA_HOME/tween/models).
+    #[arg(long)]
+    pub models_dir: Option<PathBuf>,
     /// What to do at a scene cut: hold the nearer frame, blend, or interpolate anyway.
     #[arg(long, value_enum, default_value_t = SceneCutArg::Hold)]
     pub scene_cut: SceneCutArg,
@@ -76,6 +94,12 @@ pub struct EncodeArgs {
     /// Output bits per sample: 8 or 10. Default: 10 for sources of more than 8 bits, else 8.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["8", "10"]))]
     pub bit_depth: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PadPolicyArg {
+    Minimal,
+    Practical,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -10,8 +10,17 @@ use helpers::*;
 /// Runs `tween interpolate` with `args`, asserts failure with every `needles`
 /// in stderr, and that the folder holds exactly `before` afterwards.
 fn fails(dir: &Path, args: &[&str], needles: &[&str]) {
+    fails_env(dir, &[], args, needles)
+}
+
+/// [`fails`] with extra environment variables.
+fn fails_env(dir: &Path, env: &[(&str, &str)], args: &[&str], needles: &[&str]) {
     let before = listing(dir);
-    let out = run_tween(args);
+    let out = tween()
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("tween runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success(),
@@ -259,4 +268,119 @@ fn input_is_never_modified() {
         &["replace the input"],
     );
     assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+/// `interpolate IN -o OUT --models-dir <empty> ARGS…` for the RIFE cases.
+fn rife_args(d: &Path, extra: &[&str]) -> (Vec<String>, String) {
+    let input = make_clip(d, "in.mp4", "64x48", "10", "0.5", false, &[]);
+    let out = d.join("out.mp4");
+    let mut args = vec![
+        "interpolate".to_string(),
+        s(&input),
+        "-o".into(),
+        s(&out),
+        "--models-dir".into(),
+        s(&d.join("no-models")),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    (args, s(&out))
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn rife_weights_file_missing() {
+    let d = tempfile::tempdir().unwrap();
+    let missing = s(&d.path().join("nothere.pkl"));
+    let (args, _) = rife_args(d.path(), &["--model", "rife-v4.25", "--weights", &missing]);
+    fails(d.path(), &strs(&args), &["nothere.pkl", "--weights"]);
+}
+
+#[test]
+fn rife_weights_of_another_architecture() {
+    let d = tempfile::tempdir().unwrap();
+    let esrgan = s(&weights("esrgan/rrdb_x2_b2.pth"));
+    let (args, _) = rife_args(d.path(), &["--model", "rife-v4.25", "--weights", &esrgan]);
+    fails(
+        d.path(),
+        &strs(&args),
+        &["rrdb_x2_b2.pth", "RRDBNet", "not RIFE"],
+    );
+}
+
+#[test]
+fn rife_version_mismatch() {
+    let d = tempfile::tempdir().unwrap();
+    let v46 = s(&weights("rife_v4.6/flownet.pkl"));
+    let (args, _) = rife_args(d.path(), &["--model", "rife-v4.25", "--weights", &v46]);
+    fails(
+        d.path(),
+        &strs(&args),
+        &[
+            "flownet.pkl",
+            "RIFE IFNet v4.6",
+            "--model rife-v4.25",
+            "use --model rife-v4.6",
+        ],
+    );
+    let v425 = s(&weights("rife_v4.25/flownet.safetensors"));
+    let (args, _) = rife_args(d.path(), &["--model", "rife-v4.6", "--weights", &v425]);
+    fails(d.path(), &strs(&args), &["v4.25", "use --model rife-v4.25"]);
+}
+
+#[test]
+fn rife_without_weights_or_imported_model() {
+    let d = tempfile::tempdir().unwrap();
+    let (args, _) = rife_args(d.path(), &["--model", "rife-v4.25"]);
+    fails(
+        d.path(),
+        &strs(&args),
+        &[
+            "--model rife-v4.25 needs weights",
+            "--weights",
+            "tween models import",
+        ],
+    );
+}
+
+#[test]
+fn rife_bad_scale_and_misplaced_options() {
+    let d = tempfile::tempdir().unwrap();
+    let w = s(&weights("rife_v4.25/flownet.pkl"));
+    for scale in ["3", "0", "-1"] {
+        let (args, _) = rife_args(
+            d.path(),
+            &[
+                "--model",
+                "rife-v4.25",
+                "--weights",
+                &w,
+                &format!("--scale={scale}"),
+            ],
+        );
+        fails(d.path(), &strs(&args), &["--scale"]);
+    }
+    let (args, _) = rife_args(d.path(), &["--model", "classical", "--weights", &w]);
+    fails(d.path(), &strs(&args), &["--weights", "classical"]);
+    let (args, _) = rife_args(d.path(), &["--model", "blend", "--pad-policy", "practical"]);
+    fails(d.path(), &strs(&args), &["--pad-policy", "blend"]);
+}
+
+#[test]
+fn rife_without_onnx_runtime() {
+    let d = tempfile::tempdir().unwrap();
+    let w = s(&weights("rife_v4.25/flownet.pkl"));
+    let (args, _) = rife_args(d.path(), &["--model", "rife-v4.25", "--weights", &w]);
+    fails_env(
+        d.path(),
+        &[("TWEEN_ORT_LIB", "/nonexistent/libonnxruntime.so")],
+        &strs(&args),
+        &[
+            "ONNX Runtime library not found",
+            "/nonexistent/libonnxruntime.so",
+            "fetch-onnxruntime.sh",
+        ],
+    );
 }

@@ -6,9 +6,11 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use tween_core::pipeline::{self, PipelineConfig, SourceFrame};
 use tween_core::{OutputRate, Progress, Rational, SceneCutPolicy, SceneDetector, Timeline};
+use tween_nn::PadPolicy;
 use tween_video::{EncodeSettings, Passthrough, VideoReader, VideoWriter};
 
-use crate::args::{InterpolateArgs, SceneCutArg};
+use crate::args::{InterpolateArgs, PadPolicyArg, SceneCutArg};
+use crate::interpolators::ModelRequest;
 use crate::output::PendingOutput;
 use crate::progress::{ctrl_c_flag, BarProgress};
 
@@ -47,7 +49,19 @@ fn check(args: &InterpolateArgs) -> Result<Checked> {
 
 pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
     let checked = check(&args)?;
-    let interp = crate::interpolators::by_name(&args.model)?;
+    // The interpolator is built (weights read and checked, ONNX Runtime
+    // loaded) before the output is touched: a bad model writes nothing.
+    let interp = crate::interpolators::build(&ModelRequest {
+        name: &args.model,
+        weights: args.weights.as_deref(),
+        scale: args.scale,
+        pad: args.pad_policy.map(|p| match p {
+            PadPolicyArg::Minimal => PadPolicy::Minimal,
+            PadPolicyArg::Practical => PadPolicy::Practical,
+        }),
+        models_dir: args.models_dir.as_deref(),
+        threads: args.threads,
+    })?;
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))

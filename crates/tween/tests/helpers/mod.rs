@@ -137,3 +137,24 @@ pub fn listing(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The shared conformance data (`$TWEEN_CONFORMANCE_DIR`, else
+/// `<repo>/../shared/conformance`): seeded random RIFE and ESRGAN weights.
+pub fn conformance_dir() -> PathBuf {
+    std::env::var_os("TWEEN_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
+        })
+}
+
+/// A conformance weight file, e.g. `rife_v4.25/flownet.pkl`; panics if absent.
+pub fn weights(rel: &str) -> PathBuf {
+    let p = conformance_dir().join("weights").join(rel);
+    assert!(
+        p.is_file(),
+        "{} not found (set TWEEN_CONFORMANCE_DIR)",
+        p.display()
+    );
+    p
+}
