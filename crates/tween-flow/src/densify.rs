@@ -1,7 +1,9 @@
 //! Densification of DIS: every pixel's flow is the average of the flows of
 //! the patches that cover it, each weighted by how well that patch's flow
-//! explains this pixel, `1 / max(1, |I1(x+u) − I0(x) − offset|)`, where
-//! `offset` is the patch's mean residual (its local brightness change).
+//! explains this pixel, `1 / max(1, |I1(x+u) − I0(x) − offset|²)`, where
+//! `offset` is the patch's mean residual (its local brightness change). The
+//! square (DIS uses the plain magnitude) keeps a patch that straddles a
+//! motion boundary from spreading its flow over the pixels it does not fit.
 
 use crate::field::FlowField;
 use crate::patch_search::{PatchFlow, PatchGrid};
@@ -42,7 +44,7 @@ pub fn densify(l0: &Level, l1: &Level, grid: &PatchGrid, patches: &[PatchFlow]) 
                         let val = t + fy * (b - t);
                         let x = px + c;
                         let d = (val - i0_row[x] - pf.mean_diff).abs();
-                        let wt = 1.0 / d.max(1.0);
+                        let wt = 1.0 / (d * d).max(1.0);
                         acc_w[x] += wt;
                         ru[x] += wt * pf.u;
                         rv[x] += wt * pf.v;

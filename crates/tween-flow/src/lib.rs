@@ -5,7 +5,9 @@
 //! pyramids at a reduced finest scale and computes dense optical flow in both
 //! directions with DIS (Kroeger et al., "Fast Optical Flow using Dense Inverse
 //! Search", ECCV 2016: patch inverse search, densification, variational
-//! refinement, coarse to fine), plus a forward/backward consistency map.
+//! refinement, coarse to fine), sharpens the motion boundaries (each pixel near
+//! one may take a neighbour's flow that matches the frames better and that the
+//! other direction's flow confirms), plus a forward/backward consistency map.
 //! [`PreparedPair::render`] splats the flows to time t, decides per pixel which
 //! frame shows it, and backward-warps and blends both frames at full
 //! resolution.
@@ -28,6 +30,7 @@ mod field;
 mod occlusion;
 mod patch_search;
 mod pyramid;
+mod sharpen;
 mod simd;
 mod time_flow;
 mod variational;
@@ -94,6 +97,10 @@ impl FlowInterpolator {
         let (f01, f10) = rayon::join(
             || compute_flow(&p0, &p1, cfg, self.kernel),
             || compute_flow(&p1, &p0, cfg, self.kernel),
+        );
+        let (f01, f10) = rayon::join(
+            || sharpen::sharpen(&f01, &f10, &p0.levels[0].img, &p1.levels[0].img),
+            || sharpen::sharpen(&f10, &f01, &p1.levels[0].img, &p0.levels[0].img),
         );
         let (c0, c1) = rayon::join(
             || occlusion::consistency(&f01, &f10),

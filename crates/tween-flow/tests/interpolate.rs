@@ -82,6 +82,19 @@ fn moving_sprite_over_moving_background() {
 }
 
 #[test]
+fn sprite_edges_do_not_drag_the_background() {
+    // Same scene: the boundary sharpening keeps the sprite's flow from
+    // bleeding over the background around it. Seen: 36.86 dB (36.0 dB
+    // before the sharpening and the squared densification weights).
+    let (w, h) = (256, 192);
+    let scene = occlusion_scene();
+    let (a, b) = (scene.frame_u8(w, h, 0.0), scene.frame_u8(w, h, 1.0));
+    let truth = scene.frame_u8(w, h, 0.5);
+    let p = psnr(&mid(&FlowInterpolator::default(), &a, &b, 0.5), &truth);
+    assert!(p >= 36.5, "{p:.2} dB");
+}
+
+#[test]
 fn brightness_change_does_not_bend_the_flow() {
     let (w, h) = (192, 160);
     let mut scene = pan_scene(3, (5.0, 2.5));
