@@ -60,15 +60,6 @@ impl Frame {
         }
     }
 
-    /// A black frame of the same depth as `like`.
-    pub fn black_like(like: &Frame) -> Self {
-        let n = like.sample_count();
-        match like.pixels {
-            Pixels::U8(_) => Frame::from_u8(like.width, like.height, vec![0; n]),
-            Pixels::U16(_) => Frame::from_u16(like.width, like.height, vec![0; n]),
-        }
-    }
-
     pub fn width(&self) -> u32 {
         self.width
     }
@@ -81,14 +72,6 @@ impl Frame {
         &self.pixels
     }
 
-    pub fn pixels_mut(&mut self) -> &mut Pixels {
-        &mut self.pixels
-    }
-
-    pub fn into_pixels(self) -> Pixels {
-        self.pixels
-    }
-
     /// True when samples are 16-bit.
     pub fn is_high_depth(&self) -> bool {
         matches!(self.pixels, Pixels::U16(_))
@@ -97,14 +80,6 @@ impl Frame {
     /// width × height × 3.
     pub fn sample_count(&self) -> usize {
         self.width as usize * self.height as usize * Self::CHANNELS
-    }
-
-    /// Bytes held by the samples (for memory accounting).
-    pub fn byte_size(&self) -> usize {
-        match &self.pixels {
-            Pixels::U8(v) => v.len(),
-            Pixels::U16(v) => v.len() * 2,
-        }
     }
 
     /// True when both frames have the same size and sample depth.

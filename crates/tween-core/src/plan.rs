@@ -87,18 +87,9 @@ impl Timeline {
         })
     }
 
-    pub fn rate_out(&self) -> Rational {
-        self.rate_out
-    }
-
     /// Time of output frame 0 (the first source frame's time), once known.
     pub fn start(&self) -> Option<Rational> {
         self.start
-    }
-
-    /// Output frames emitted so far.
-    pub fn emitted(&self) -> u64 {
-        self.next_k as u64
     }
 
     fn time_of(&self, k: i64) -> Rational {

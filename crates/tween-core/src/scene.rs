@@ -147,10 +147,6 @@ impl SceneDetector {
         SceneDetector { threshold }
     }
 
-    pub fn threshold(&self) -> f64 {
-        self.threshold
-    }
-
     pub fn is_cut(&self, a: &Thumbnail, b: &Thumbnail) -> bool {
         cut_score(a, b) > self.threshold
     }
