@@ -13,6 +13,7 @@ pub mod plan;
 pub mod progress;
 pub mod rational;
 pub mod scene;
+pub mod upscale;
 
 pub use error::CoreError;
 pub use frame::{Frame, Pixels};
@@ -22,3 +23,4 @@ pub use plan::{OutputRate, Step, Timeline};
 pub use progress::{NoProgress, Progress};
 pub use rational::Rational;
 pub use scene::{SceneCutPolicy, SceneDetector};
+pub use upscale::{UpscaleError, Upscaler};
