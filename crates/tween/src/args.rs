@@ -43,6 +43,27 @@ pub struct InterpolateArgs {
     /// Resample to this exact rate: 60, 59.94 (= 60000/1001), 60000/1001, 48…
     #[arg(long)]
     pub fps: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// What to do at a scene cut: hold the nearer frame, blend, or interpolate anyway.
+    #[arg(long, value_enum, default_value_t = SceneCutArg::Hold)]
+    pub scene_cut: SceneCutArg,
+    /// Scene-cut sensitivity: the cut score above which frames are not interpolated (0..1).
+    #[arg(long, default_value_t = tween_core::scene::DEFAULT_SCENE_THRESHOLD)]
+    pub scene_threshold: f64,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Worker threads for interpolation (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `--model` and the options that go with it.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
     /// Interpolator: `classical` (optical flow, default, no weights), `blend` (cross-fade),
     /// `rife-v4.25`, `rife-v4.26`, `rife-v4.6` or `rife` (RIFE IFNet v4, any version; needs
     /// ONNX Runtime and weights: `--weights FILE`, or a model imported with `tween models
@@ -64,20 +85,6 @@ pub struct InterpolateArgs {
     /// ~/.local/share/tween/models ($XDG_DATA_HOME/tween/models).
     #[arg(long)]
     pub models_dir: Option<PathBuf>,
-    /// What to do at a scene cut: hold the nearer frame, blend, or interpolate anyway.
-    #[arg(long, value_enum, default_value_t = SceneCutArg::Hold)]
-    pub scene_cut: SceneCutArg,
-    /// Scene-cut sensitivity: the cut score above which frames are not interpolated (0..1).
-    #[arg(long, default_value_t = tween_core::scene::DEFAULT_SCENE_THRESHOLD)]
-    pub scene_threshold: f64,
-    #[command(flatten)]
-    pub encode: EncodeArgs,
-    /// Replace the output if it exists.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// Worker threads for interpolation (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -4,9 +4,8 @@
 
 mod args;
 mod commands;
-mod interpolators;
-mod output;
 mod progress;
+mod threads;
 
 use clap::Parser;
 

@@ -1,11 +1,11 @@
 //! Writing outputs safely: work goes to a temporary name beside the final
 //! one (same folder, same extension so the container is chosen right) and is
-//! renamed only when complete. An error, a panic or Ctrl-C leaves nothing
+//! renamed only when complete. An error, a panic or a cancel leaves nothing
 //! under the final name, and the temporary file is removed.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use crate::OpsError;
 
 /// An output being written.
 #[derive(Debug)]
@@ -19,37 +19,35 @@ impl PendingOutput {
     /// Checks that `final_path` can be written (its folder exists; it does
     /// not exist unless `overwrite`; it is not one of `inputs`) and picks the
     /// temporary name.
-    pub fn new(final_path: &Path, overwrite: bool, inputs: &[&Path]) -> Result<Self> {
+    pub fn new(final_path: &Path, overwrite: bool, inputs: &[&Path]) -> Result<Self, OpsError> {
+        let shown = final_path.display();
         let name = final_path
             .file_name()
-            .with_context(|| format!("{}: the output needs a file name", final_path.display()))?;
+            .ok_or_else(|| OpsError::Output(format!("{shown}: the output needs a file name")))?;
         let parent = match final_path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         if !parent.is_dir() {
-            bail!(
-                "{}: the output folder {} does not exist",
-                final_path.display(),
+            return Err(OpsError::Output(format!(
+                "{shown}: the output folder {} does not exist",
                 parent.display()
-            );
+            )));
         }
         if final_path.is_dir() {
-            bail!("{}: is a folder, not a file name", final_path.display());
+            return Err(OpsError::Output(format!(
+                "{shown}: is a folder, not a file name"
+            )));
         }
-        for input in inputs {
-            if same_file(input, final_path) {
-                bail!(
-                    "{}: the output would replace the input; choose another name",
-                    final_path.display()
-                );
-            }
+        if inputs.iter().any(|input| same_file(input, final_path)) {
+            return Err(OpsError::Output(format!(
+                "{shown}: the output would replace the input; choose another name"
+            )));
         }
         if final_path.exists() && !overwrite {
-            bail!(
-                "{}: already exists (use --overwrite to replace it)",
-                final_path.display()
-            );
+            return Err(OpsError::Output(format!(
+                "{shown}: already exists (use --overwrite to replace it)"
+            )));
         }
         let ext = final_path
             .extension()
@@ -73,12 +71,18 @@ impl PendingOutput {
         &self.temp_path
     }
 
+    /// The name the output gets when committed.
+    pub fn final_path(&self) -> &Path {
+        &self.final_path
+    }
+
     /// Moves the finished file to its final name.
-    pub fn commit(mut self) -> Result<PathBuf> {
-        std::fs::rename(&self.temp_path, &self.final_path).with_context(|| {
-            format!(
-                "{}: could not move the finished file into place",
-                self.final_path.display()
+    pub fn commit(mut self) -> Result<PathBuf, OpsError> {
+        std::fs::rename(&self.temp_path, &self.final_path).map_err(|e| {
+            OpsError::io(
+                &self.final_path,
+                "could not move the finished file into place",
+                e,
             )
         })?;
         self.done = true;
@@ -94,7 +98,8 @@ impl Drop for PendingOutput {
     }
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+/// True when `a` and `b` name the same existing file.
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,

@@ -2,15 +2,23 @@
 //! output is touched: weights read and held to their architecture, the RIFE
 //! version checked against the one named, ONNX Runtime found and loaded.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
 use tween_core::{Blend, Interpolator};
 use tween_nn::arch::rife::Config;
 use tween_nn::engine::{Runtime, RuntimeConfig};
 use tween_nn::{
     Architecture, ModelStore, NnError, PadPolicy, RifeInterpolator, RifeOptions, StateDict,
 };
+
+use crate::OpsError;
+
+type Result<T> = std::result::Result<T, OpsError>;
+
+macro_rules! bail {
+    ($($arg:tt)*) => { return Err(OpsError::Model(format!($($arg)*))) };
+}
 
 /// The interpolators this build knows, for help and error messages.
 pub const KNOWN: &[(&str, &str)] = &[
@@ -41,15 +49,46 @@ pub const KNOWN: &[(&str, &str)] = &[
     ),
 ];
 
-/// What `--model` and its companions asked for.
-#[derive(Debug, Clone, Default)]
-pub struct ModelRequest<'a> {
-    pub name: &'a str,
-    pub weights: Option<&'a Path>,
+/// RIFE's padding policy, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PadPolicyName {
+    /// The multiple the network needs (64/scale for v4.25, 32/scale for v4.6).
+    Minimal,
+    /// Practical-RIFE's inference_video.py: a multiple of max(128, 128/scale).
+    Practical,
+}
+
+/// Which interpolator to build: `--model` and its companions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelSpec {
+    pub name: String,
+    pub weights: Option<PathBuf>,
     pub scale: Option<f32>,
-    pub pad: Option<PadPolicy>,
-    pub models_dir: Option<&'a Path>,
+    pub pad_policy: Option<PadPolicyName>,
+    pub models_dir: Option<PathBuf>,
     pub threads: Option<usize>,
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec::named("classical")
+    }
+}
+
+impl ModelSpec {
+    /// A model by name with every option at its default.
+    pub fn named(name: &str) -> Self {
+        ModelSpec {
+            name: name.to_string(),
+            weights: None,
+            scale: None,
+            pad_policy: None,
+            models_dir: None,
+            threads: None,
+        }
+    }
 }
 
 /// The RIFE version a `--model` name promises.
@@ -70,9 +109,10 @@ fn named_version(name: &str) -> Option<Version> {
     }
 }
 
-/// Builds the interpolator `req` names, or says why not.
-pub fn build(req: &ModelRequest<'_>) -> Result<Box<dyn Interpolator>> {
-    let name = req.name;
+/// Builds the interpolator `req` names, or says why not: weights read and
+/// checked, ONNX Runtime loaded, before any output is touched.
+pub fn build_interpolator(req: &ModelSpec) -> Result<Box<dyn Interpolator>> {
+    let name = req.name.as_str();
     let classical: Option<Box<dyn Interpolator>> = match name {
         "classical" | "flow" | "dis" => Some(Box::new(tween_flow::FlowInterpolator::default())),
         "blend" => Some(Box::new(Blend)),
@@ -82,7 +122,7 @@ pub fn build(req: &ModelRequest<'_>) -> Result<Box<dyn Interpolator>> {
         if req.weights.is_some() {
             bail!("--weights is for RIFE models; --model {name} takes no weights");
         }
-        if req.scale.is_some() || req.pad.is_some() {
+        if req.scale.is_some() || req.pad_policy.is_some() {
             bail!("--scale and --pad-policy are for RIFE models, not --model {name}");
         }
         return Ok(interp);
@@ -90,7 +130,11 @@ pub fn build(req: &ModelRequest<'_>) -> Result<Box<dyn Interpolator>> {
 
     let options = RifeOptions {
         scale: req.scale.unwrap_or(1.0),
-        pad: req.pad.unwrap_or_default(),
+        pad: match req.pad_policy {
+            None => PadPolicy::default(),
+            Some(PadPolicyName::Minimal) => PadPolicy::Minimal,
+            Some(PadPolicyName::Practical) => PadPolicy::Practical,
+        },
         threads: req.threads,
     };
     if !tween_nn::interpolator::SCALES.contains(&options.scale) {
@@ -100,7 +144,7 @@ pub fn build(req: &ModelRequest<'_>) -> Result<Box<dyn Interpolator>> {
         );
     }
 
-    let (config, weights, label) = match (named_version(name), req.weights) {
+    let (config, weights, label) = match (named_version(name), req.weights.as_deref()) {
         (Some(version), Some(path)) => {
             let (config, sd) = rife_from_file(path, name, version)?;
             let label = match version {
@@ -140,12 +184,10 @@ pub fn build(req: &ModelRequest<'_>) -> Result<Box<dyn Interpolator>> {
     };
 
     let runtime = Runtime::load(&RuntimeConfig::default())
-        .map_err(flat)
-        .with_context(|| format!("--model {name} runs on ONNX Runtime"))?;
+        .map_err(|e| OpsError::Model(format!("--model {name} runs on ONNX Runtime: {e}")))?;
     tracing::info!(library = %runtime.library().display(), "ONNX Runtime loaded");
     let interp = RifeInterpolator::new(&config, &weights, &runtime, options)
-        .map_err(flat)
-        .with_context(|| format!("--model {name}"))?
+        .map_err(|e| OpsError::Model(format!("--model {name}: {e}")))?
         .with_name(label);
     Ok(Box::new(interp))
 }
@@ -160,8 +202,7 @@ fn rife_from_file(path: &Path, name: &str, version: Version) -> Result<(Config, 
     // NnError's message already names the file (and its cause).
     let sd = tween_nn::load(path).map_err(flat)?;
     let arch = tween_nn::detect_strict(&sd)
-        .map_err(flat)
-        .with_context(|| format!("--weights {what}"))?;
+        .map_err(|e| OpsError::Model(format!("--weights {what}: {e}")))?;
     let config = rife_config(arch, &what, name)?;
     check_version(&config, version, &what, name)?;
     tracing::info!(weights = %what, "detected {}", config.describe());
@@ -198,27 +239,30 @@ fn check_version(config: &Config, version: Version, what: &str, name: &str) -> R
     )
 }
 
-/// An [`NnError`] as one message: its `Display` already includes its cause,
-/// which `{:#}` would otherwise print a second time.
-fn flat(e: NnError) -> anyhow::Error {
-    anyhow!("{e}")
+/// An [`NnError`] as one message: its `Display` already names the file and
+/// includes its cause.
+fn flat(e: NnError) -> OpsError {
+    OpsError::Model(e.to_string())
 }
 
 /// The model `req.name` in the models folder, if there is one: `Ok(None)`
 /// when it is simply not there (or no folder can be named); a damaged model
 /// is an error.
-fn from_store(req: &ModelRequest<'_>) -> Result<Option<(Architecture, StateDict)>> {
-    let dir = match ModelStore::resolve_dir(req.models_dir) {
+fn from_store(req: &ModelSpec) -> Result<Option<(Architecture, StateDict)>> {
+    let dir = match ModelStore::resolve_dir(req.models_dir.as_deref()) {
         Ok(d) => d,
         Err(NnError::NoModelsDir) => return Ok(None),
         Err(e) => return Err(flat(e)),
     };
     let store = ModelStore::new(&dir);
-    match store.load(req.name) {
+    match store.load(&req.name) {
         Ok((sd, manifest)) => Ok(Some((manifest.architecture, sd))),
         Err(NnError::ModelNotFound { .. } | NnError::InvalidName { .. }) => Ok(None),
-        Err(e) => Err(flat(e))
-            .with_context(|| format!("loading model `{}` from {}", req.name, dir.display())),
+        Err(e) => Err(OpsError::Model(format!(
+            "loading model `{}` from {}: {e}",
+            req.name,
+            dir.display()
+        ))),
     }
 }
 
@@ -236,24 +280,22 @@ mod tests {
 
     #[test]
     fn classical_models_refuse_rife_options() {
-        let req = ModelRequest {
-            name: "blend",
+        let req = ModelSpec {
             scale: Some(0.5),
-            ..ModelRequest::default()
+            ..ModelSpec::named("blend")
         };
-        let e = build(&req).err().unwrap().to_string();
+        let e = build_interpolator(&req).err().unwrap().to_string();
         assert!(e.contains("--scale"), "{e}");
     }
 
     #[test]
     fn bad_scale_is_refused_before_anything_is_read() {
-        let req = ModelRequest {
-            name: "rife-v4.25",
-            weights: Some(Path::new("/nonexistent/flownet.pkl")),
+        let req = ModelSpec {
+            weights: Some(PathBuf::from("/nonexistent/flownet.pkl")),
             scale: Some(3.0),
-            ..ModelRequest::default()
+            ..ModelSpec::named("rife-v4.25")
         };
-        let e = build(&req).err().unwrap().to_string();
+        let e = build_interpolator(&req).err().unwrap().to_string();
         assert!(e.contains("--scale must be"), "{e}");
     }
 }
