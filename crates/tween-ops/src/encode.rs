@@ -19,6 +19,8 @@ pub struct EncodeOptions {
     pub preset: Option<String>,
     /// 8 or 10; `None` keeps the source's (10 for sources of more than 8 bits).
     pub bit_depth: Option<u8>,
+    /// Encoder profile (x264/x265 only: `high`, `main`…); the encoder's choice when `None`.
+    pub profile: Option<String>,
 }
 
 impl Default for EncodeOptions {
@@ -28,6 +30,7 @@ impl Default for EncodeOptions {
             crf: None,
             preset: None,
             bit_depth: None,
+            profile: None,
         }
     }
 }
@@ -61,6 +64,7 @@ impl EncodeOptions {
             codec: self.codec.clone(),
             crf: self.crf,
             preset: self.preset.clone(),
+            profile: self.profile.clone(),
             frame_rate: rate,
             width: first.width(),
             height: first.height(),

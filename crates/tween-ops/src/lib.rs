@@ -8,16 +8,29 @@
 //! cancels), and writes each output under a temporary name that is renamed
 //! only when complete ([`PendingOutput`]).
 
+mod chain;
 mod encode;
 mod error;
+mod extract;
+mod info;
 mod interpolate;
 mod interpolators;
 mod output;
+mod pair;
+mod reencode;
 mod report;
+mod stills;
+mod transition;
 
+pub use chain::{chain, ChainRequest};
 pub use encode::EncodeOptions;
 pub use error::OpsError;
+pub use extract::{extract, ExtractRequest};
+pub use info::{media_info, MediaInfo};
 pub use interpolate::{interpolate, output_rate, InterpolateRequest, SceneCut};
 pub use interpolators::{build_interpolator, ModelSpec, PadPolicyName, KNOWN as KNOWN_INTERPOLATORS};
 pub use output::PendingOutput;
+pub use pair::{estimate_pair, pair, Estimate, PairRequest};
+pub use reencode::{reencode, ColorChoice, ReencodeRequest};
 pub use report::Report;
+pub use transition::ResizeMode;

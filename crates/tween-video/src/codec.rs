@@ -128,6 +128,7 @@ pub(crate) fn plan(
     encoder: &'static str,
     crf: Option<u8>,
     preset: Option<&str>,
+    profile: Option<&str>,
     chroma: Chroma,
     high: bool,
     width: u32,
@@ -142,7 +143,7 @@ pub(crate) fn plan(
     let pixel = choose_pixel(encoder, &supported, chroma, high, width, height)?;
     let crf_or = |d: u8| crf.unwrap_or(d).to_string();
     let preset_or = |d: &str| preset.unwrap_or(d).to_string();
-    let (options, gop) = match encoder {
+    let (mut options, gop) = match encoder {
         "libx264" => (
             vec![("crf", crf_or(18)), ("preset", preset_or("medium"))],
             None,
@@ -180,6 +181,9 @@ pub(crate) fn plan(
         "rawvideo" => (Vec::new(), Some(1)),
         _ => (Vec::new(), None),
     };
+    if let (Some(p), "libx264" | "libx265") = (profile, encoder) {
+        options.push(("profile", p.to_string()));
+    }
     Some(Plan {
         encoder,
         pixel,
@@ -208,17 +212,18 @@ mod tests {
 
     #[test]
     fn odd_sizes_get_444_and_depth_is_kept() {
-        let p = plan("libx264", None, None, Chroma::Yuv420, false, 321, 240).unwrap();
+        let p = plan("libx264", None, None, None, Chroma::Yuv420, false, 321, 240).unwrap();
         assert_eq!(p.pixel, Pixel::YUV444P);
-        let p = plan("libx264", None, None, Chroma::Yuv420, true, 320, 240).unwrap();
+        let p = plan("libx264", None, None, None, Chroma::Yuv420, true, 320, 240).unwrap();
         assert_eq!(p.pixel, Pixel::YUV420P10LE);
-        let p = plan("ffv1", Some(0), None, Chroma::Yuv420, true, 3, 3).unwrap();
+        let p = plan("ffv1", Some(0), None, None, Chroma::Yuv420, true, 3, 3).unwrap();
         assert_eq!(p.pixel, Pixel::GBRP16LE);
         assert!(p.is_rgb());
         let p = plan(
             "libx264",
             Some(23),
             Some("fast"),
+            Some("high"),
             Chroma::Yuv420,
             false,
             64,
@@ -227,5 +232,6 @@ mod tests {
         .unwrap();
         assert!(p.options.contains(&("crf", "23".to_string())));
         assert!(p.options.contains(&("preset", "fast".to_string())));
+        assert!(p.options.contains(&("profile", "high".to_string())));
     }
 }

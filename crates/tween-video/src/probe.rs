@@ -37,6 +37,12 @@ pub struct VideoInfo {
     pub color: ColorTags,
     pub audio_streams: u32,
     pub subtitle_streams: u32,
+    /// Codec of the first audio stream, e.g. `"aac"`.
+    pub audio_codec: Option<String>,
+    /// The video codec's profile, e.g. `"High"`, when the file says.
+    pub profile: Option<String>,
+    /// Video bit rate in bits per second (stream, else container), when known.
+    pub bit_rate: Option<u64>,
 }
 
 /// Reads the headers of `path` and describes its video.
@@ -204,6 +210,15 @@ pub(crate) fn describe(ictx: &Input, index: usize, path: &Path) -> VideoInfo {
         color: tags_from_params(p),
         audio_streams: count(media::Type::Audio),
         subtitle_streams: count(media::Type::Subtitle),
+        audio_codec: ictx
+            .streams()
+            .find(|s| s.parameters().medium() == media::Type::Audio)
+            .map(|s| s.parameters().id().name().to_string()),
+        profile: crate::ffi::avformat::profile_name(p),
+        bit_rate: match p.bit_rate {
+            b if b > 0 => Some(b as u64),
+            _ => Some(ictx.bit_rate()).filter(|&b| b > 0).map(|b| b as u64),
+        },
     }
 }
 

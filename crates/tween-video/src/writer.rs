@@ -27,6 +27,9 @@ pub struct EncodeSettings {
     pub crf: Option<u8>,
     /// Speed preset (`medium` for x264/x265, a number for AV1/VP9).
     pub preset: Option<String>,
+    /// Encoder profile (x264: `high`, `main`, `baseline`, `high10`, `high444`;
+    /// x265: `main`, `main10`…); the encoder's choice when `None`.
+    pub profile: Option<String>,
     pub frame_rate: Rational,
     pub width: u32,
     pub height: u32,
@@ -45,6 +48,7 @@ impl EncodeSettings {
             codec: "libx264".into(),
             crf: None,
             preset: None,
+            profile: None,
             frame_rate,
             width,
             height,
@@ -133,6 +137,7 @@ impl VideoWriter {
             name,
             settings.crf,
             settings.preset.as_deref(),
+            settings.profile.as_deref(),
             settings.chroma,
             settings.high_depth,
             settings.width,

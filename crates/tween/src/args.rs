@@ -22,6 +22,14 @@ pub struct Cli {
 pub enum Command {
     /// Make a video smoother: synthesise in-between frames (2x/4x/8x/16x or any fps).
     Interpolate(InterpolateArgs),
+    /// Two still images → a video of the motion between them (and the frames as a zip).
+    Pair(PairArgs),
+    /// Join clips with generated transitions: clip 1, transition, clip 2, …
+    Chain(ChainArgs),
+    /// Frames by index (0-based) out of a video, as PNG files.
+    Extract(ExtractArgs),
+    /// Re-encode for delivery: H.264 high profile, yuv420p, CRF 18, preset medium, BT.709 tags.
+    Reencode(ReencodeArgs),
     /// Measure quality and speed on generated clips against FFmpeg minterpolate and blending.
     Eval(EvalArgs),
     /// Print what tween sees in a video (size, rate, frames, depth, colour tags, streams).
@@ -101,6 +109,137 @@ pub struct EncodeArgs {
     /// Output bits per sample: 8 or 10. Default: 10 for sources of more than 8 bits, else 8.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["8", "10"]))]
     pub bit_depth: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PairArgs {
+    /// The first image (PNG, JPEG, WebP, BMP, TIFF; 16-bit PNG stays 16-bit).
+    pub first: PathBuf,
+    /// The second image.
+    pub second: PathBuf,
+    /// Output video.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// 2^passes − 1 frames between the images (1..6). Default 3 (7 frames between).
+    #[arg(long, conflicts_with = "frames")]
+    pub passes: Option<u32>,
+    /// Or exactly this many frames in all, both images included.
+    #[arg(long)]
+    pub frames: Option<u64>,
+    /// Frame rate of the video.
+    #[arg(long, default_value = "25")]
+    pub fps: String,
+    /// Also write every frame as PNG into this zip file.
+    #[arg(long, value_name = "ZIP")]
+    pub frames_zip: Option<PathBuf>,
+    /// Images of different sizes: `error` (default) or `fit` (resize the second to the first).
+    #[arg(long, value_enum, default_value_t = ResizeArg::Error)]
+    pub resize: ResizeArg,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Replace outputs that exist.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChainArgs {
+    /// Two or more clips, in order.
+    #[arg(required = true, num_args = 2..)]
+    pub inputs: Vec<PathBuf>,
+    /// Output video.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// A transition of 2^passes − 1 frames at each join (1..6).
+    #[arg(long, default_value_t = 2)]
+    pub passes: u32,
+    /// Output rate (default: the first clip's); clips at other rates are interpolated to it.
+    #[arg(long)]
+    pub fps: Option<String>,
+    /// Clips of another size than the first: `error` (default) or `fit` (resize).
+    #[arg(long, value_enum, default_value_t = ResizeArg::Error)]
+    pub resize: ResizeArg,
+    /// What to do at a scene cut inside a clip.
+    #[arg(long, value_enum, default_value_t = SceneCutArg::Hold)]
+    pub scene_cut: SceneCutArg,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Input video.
+    pub input: PathBuf,
+    /// First frame (0-based).
+    #[arg(long)]
+    pub start: u64,
+    /// Last frame (0-based, included). Default: the start frame.
+    #[arg(long)]
+    pub end: Option<u64>,
+    /// Only the frames at --start and --end, not those between.
+    #[arg(long)]
+    pub ends_only: bool,
+    /// Folder for the PNGs (frame_NNNNNN.png); it must exist.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Replace PNGs that exist.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReencodeArgs {
+    /// Input video.
+    pub input: PathBuf,
+    /// Output video.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Video codec.
+    #[arg(long, default_value = "libx264")]
+    pub codec: String,
+    /// Encoder profile (x264/x265).
+    #[arg(long, default_value = "high")]
+    pub profile: String,
+    /// Pixel format: yuv420p, yuv422p, yuv444p or their 10-bit forms (yuv420p10le…).
+    #[arg(long, default_value = "yuv420p")]
+    pub pix_fmt: String,
+    /// Constant rate factor.
+    #[arg(long, default_value_t = 18)]
+    pub crf: u8,
+    /// Encoder preset.
+    #[arg(long, default_value = "medium")]
+    pub preset: String,
+    /// Colour tags: `bt709` (default) or `source` (keep the input's).
+    #[arg(long, value_enum, default_value_t = ColorArg::Bt709)]
+    pub color: ColorArg,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResizeArg {
+    Error,
+    Fit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Bt709,
+    Source,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

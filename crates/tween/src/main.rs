@@ -14,6 +14,10 @@ fn main() -> std::process::ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         args::Command::Interpolate(a) => commands::interpolate::run(a, cli.quiet),
+        args::Command::Pair(a) => commands::pair::run(a, cli.quiet),
+        args::Command::Chain(a) => commands::chain::run(a, cli.quiet),
+        args::Command::Extract(a) => commands::extract::run(a, cli.quiet),
+        args::Command::Reencode(a) => commands::reencode::run(a, cli.quiet),
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Probe(a) => commands::probe::run(a),
         args::Command::Models(a) => commands::models::run(a),

@@ -29,6 +29,22 @@ pub(crate) fn default_subtitle_codec(fmt: &format::Output) -> ffmpeg_next::codec
 }
 
 /// Codec parameters of a stream, read-only.
+/// The name of the profile `p` declares ("High", "Main 10"), if any.
+pub(crate) fn profile_name(p: &ffi::AVCodecParameters) -> Option<String> {
+    if p.profile == ffi::FF_PROFILE_UNKNOWN {
+        return None;
+    }
+    // SAFETY: avcodec_profile_name only reads static tables; it returns NULL
+    // for unknown pairs and otherwise a static NUL-terminated string.
+    let name = unsafe { ffi::avcodec_profile_name(p.codec_id, p.profile) };
+    if name.is_null() {
+        return None;
+    }
+    // SAFETY: non-NULL, static and NUL-terminated (see above).
+    let s = unsafe { std::ffi::CStr::from_ptr(name) };
+    Some(s.to_string_lossy().into_owned())
+}
+
 pub(crate) fn params_of(p: &ffmpeg_next::codec::Parameters) -> &ffi::AVCodecParameters {
     // SAFETY: a Parameters value always wraps a valid AVCodecParameters (it is
     // allocated by avcodec_parameters_alloc or borrowed from a live stream) and

@@ -2,9 +2,13 @@
 //! run with a progress bar and Ctrl-C.
 
 use anyhow::Result;
-use tween_ops::{EncodeOptions, InterpolateRequest, ModelSpec, PadPolicyName, SceneCut};
+use tween_ops::{
+    EncodeOptions, InterpolateRequest, ModelSpec, PadPolicyName, ResizeMode, SceneCut,
+};
 
-use crate::args::{EncodeArgs, InterpolateArgs, ModelArgs, PadPolicyArg, SceneCutArg};
+use crate::args::{
+    EncodeArgs, InterpolateArgs, ModelArgs, PadPolicyArg, ResizeArg, SceneCutArg,
+};
 use crate::progress::{ctrl_c_flag, BarProgress};
 
 pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
@@ -15,11 +19,7 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
         factor: args.factor,
         fps: args.fps,
         model: model_spec(&args.model, args.threads),
-        scene_cut: match args.scene_cut {
-            SceneCutArg::Hold => SceneCut::Hold,
-            SceneCutArg::Blend => SceneCut::Blend,
-            SceneCutArg::Interpolate => SceneCut::Interpolate,
-        },
+        scene_cut: scene_cut(args.scene_cut),
         scene_threshold: args.scene_threshold,
         encode: encode_options(&args.encode),
         overwrite: args.overwrite,
@@ -56,6 +56,23 @@ pub fn model_spec(m: &ModelArgs, threads: Option<usize>) -> ModelSpec {
     }
 }
 
+/// `--scene-cut`.
+pub fn scene_cut(s: SceneCutArg) -> SceneCut {
+    match s {
+        SceneCutArg::Hold => SceneCut::Hold,
+        SceneCutArg::Blend => SceneCut::Blend,
+        SceneCutArg::Interpolate => SceneCut::Interpolate,
+    }
+}
+
+/// `--resize`.
+pub fn resize_mode(r: ResizeArg) -> ResizeMode {
+    match r {
+        ResizeArg::Error => ResizeMode::Error,
+        ResizeArg::Fit => ResizeMode::Fit,
+    }
+}
+
 /// `--codec`, `--crf`, `--preset`, `--bit-depth`.
 pub fn encode_options(e: &EncodeArgs) -> EncodeOptions {
     EncodeOptions {
@@ -63,6 +80,7 @@ pub fn encode_options(e: &EncodeArgs) -> EncodeOptions {
         crf: e.crf,
         preset: e.preset.clone(),
         bit_depth: e.bit_depth.as_deref().and_then(|d| d.parse().ok()),
+        profile: None,
     }
 }
 
