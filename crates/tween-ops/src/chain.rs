@@ -99,7 +99,15 @@ pub fn chain(req: &ChainRequest, progress: &dyn Progress) -> Result<Report, OpsE
         .map(|n| n + between * (infos.len() as u64 - 1));
     progress.start(total);
     let started = Instant::now();
-    let result = write_chain(req, interp.as_ref(), &infos, rate_out, between, &pending, progress);
+    let result = write_chain(
+        req,
+        interp.as_ref(),
+        &infos,
+        rate_out,
+        between,
+        &pending,
+        progress,
+    );
     progress.finish();
     let (frames, interpolated, scene_cuts) = result?;
     let path = pending.commit()?;
@@ -134,7 +142,10 @@ fn write_chain(
         let mut reader = VideoReader::open(path)?;
         let head = read_head(&mut reader, 1)?;
         let Some(first) = head.into_iter().next() else {
-            return Err(OpsError::Input(format!("{}: the video has no frames", path.display())));
+            return Err(OpsError::Input(format!(
+                "{}: the video has no frames",
+                path.display()
+            )));
         };
         let shape = like.get_or_insert_with(|| first.frame.clone()).clone();
         let w = match writer.as_mut() {
@@ -164,7 +175,10 @@ fn write_chain(
         let source = std::iter::once(Ok((start, first.time)))
             .chain(reader.map(|r| {
                 let tf = r?;
-                Ok((fit(tf.frame, &shape, req.resize, path, first_path)?, tf.time))
+                Ok((
+                    fit(tf.frame, &shape, req.resize, path, first_path)?,
+                    tf.time,
+                ))
             }))
             .map(|r: Result<(Frame, Rational), OpsError>| {
                 r.map(|(frame, time)| {
@@ -174,8 +188,14 @@ fn write_chain(
             });
         let mut cfg = PipelineConfig::new(info.frame_rate, rate_out);
         cfg.scene_cut = req.scene_cut.into();
-        let stats = pipeline::run(&cfg, interp, source, |f| w.write(f).map_err(OpsError::from), progress)
-            .map_err(|e| pipeline_error(e, path, "chaining"))?;
+        let stats = pipeline::run(
+            &cfg,
+            interp,
+            source,
+            |f| w.write(f).map_err(OpsError::from),
+            progress,
+        )
+        .map_err(|e| pipeline_error(e, path, "chaining"))?;
         frames += stats.output_frames;
         interpolated += stats.interpolated_frames;
         scene_cuts += stats.scene_cuts;

@@ -7,8 +7,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tween_core::pipeline::{self, PipelineConfig, PipelineError, SourceFrame};
 use tween_core::{
-    CoreError, Frame, Interpolator, OutputRate, Progress, Rational, SceneCutPolicy,
-    SceneDetector, Timeline,
+    CoreError, Frame, Interpolator, OutputRate, Progress, Rational, SceneCutPolicy, SceneDetector,
+    Timeline,
 };
 use tween_video::{Passthrough, TimedFrame, VideoError, VideoReader, VideoWriter};
 
@@ -109,8 +109,7 @@ pub fn output_rate(factor: Option<u32>, fps: Option<&str>) -> Result<OutputRate,
         (None, Some(f)) => OutputRate::Factor(f),
         (None, None) => OutputRate::Factor(2),
     };
-    rate.validate()
-        .map_err(|e| OpsError::Params(e.to_string()))
+    rate.validate().map_err(|e| OpsError::Params(e.to_string()))
 }
 
 /// Runs `tween interpolate`: builds the model (before anything is written),
@@ -118,7 +117,12 @@ pub fn output_rate(factor: Option<u32>, fps: Option<&str>) -> Result<OutputRate,
 pub fn interpolate(req: &InterpolateRequest, progress: &dyn Progress) -> Result<Report, OpsError> {
     req.check()?;
     let interp = crate::build_interpolator(&req.model)?;
-    interpolate_with(req, interp.as_ref(), &mut |f: &Frame| Ok(f.clone()), progress)
+    interpolate_with(
+        req,
+        interp.as_ref(),
+        &mut |f: &Frame| Ok(f.clone()),
+        progress,
+    )
 }
 
 /// A per-frame step after interpolation (upscaling in `process`).

@@ -28,7 +28,9 @@ pub use error::OpsError;
 pub use extract::{extract, ExtractRequest};
 pub use info::{media_info, MediaInfo};
 pub use interpolate::{interpolate, output_rate, InterpolateRequest, SceneCut};
-pub use interpolators::{build_interpolator, ModelSpec, PadPolicyName, KNOWN as KNOWN_INTERPOLATORS};
+pub use interpolators::{
+    build_interpolator, ModelSpec, PadPolicyName, KNOWN as KNOWN_INTERPOLATORS,
+};
 pub use output::PendingOutput;
 pub use pair::{estimate_pair, pair, Estimate, PairRequest};
 pub use reencode::{reencode, ColorChoice, ReencodeRequest};

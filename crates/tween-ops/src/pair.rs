@@ -47,7 +47,11 @@ fn default_fps() -> String {
 }
 
 impl PairRequest {
-    pub fn new(first: impl Into<PathBuf>, second: impl Into<PathBuf>, output: impl Into<PathBuf>) -> Self {
+    pub fn new(
+        first: impl Into<PathBuf>,
+        second: impl Into<PathBuf>,
+        output: impl Into<PathBuf>,
+    ) -> Self {
         PairRequest {
             first: first.into(),
             second: second.into(),
@@ -85,7 +89,9 @@ impl PairRequest {
             .parse::<Rational>()
             .ok()
             .filter(|r| r.is_positive())
-            .ok_or_else(|| OpsError::Params(format!("--fps: '{}' is not a positive rate", self.fps)))
+            .ok_or_else(|| {
+                OpsError::Params(format!("--fps: '{}' is not a positive rate", self.fps))
+            })
     }
 }
 
@@ -136,10 +142,23 @@ pub fn pair(req: &PairRequest, progress: &dyn Progress) -> Result<Report, OpsErr
         None => None,
     };
     let a = crate::stills::read_frame(&req.first)?;
-    let b = fit(crate::stills::read_frame(&req.second)?, &a, req.resize, &req.second, &req.first)?;
+    let b = fit(
+        crate::stills::read_frame(&req.second)?,
+        &a,
+        req.resize,
+        &req.second,
+        &req.first,
+    )?;
     let info = tween_video::probe(&req.first)?;
-    let mut writer = VideoWriter::create(video.temp_path(), &req.encode.settings(&info, &a, rate), None)?;
-    let mut zipper = zip.as_ref().map(|z| FrameZip::create(z.temp_path())).transpose()?;
+    let mut writer = VideoWriter::create(
+        video.temp_path(),
+        &req.encode.settings(&info, &a, rate),
+        None,
+    )?;
+    let mut zipper = zip
+        .as_ref()
+        .map(|z| FrameZip::create(z.temp_path()))
+        .transpose()?;
     let started = Instant::now();
     progress.start(Some(between + 2));
     let mut index = 0u64;
@@ -184,7 +203,8 @@ struct FrameZip {
 
 impl FrameZip {
     fn create(path: &Path) -> Result<Self, OpsError> {
-        let file = std::fs::File::create(path).map_err(|e| OpsError::io(path, "cannot create", e))?;
+        let file =
+            std::fs::File::create(path).map_err(|e| OpsError::io(path, "cannot create", e))?;
         Ok(FrameZip {
             path: path.to_path_buf(),
             zip: zip::ZipWriter::new(std::io::BufWriter::new(file)),
@@ -209,6 +229,8 @@ impl FrameZip {
             .zip
             .finish()
             .map_err(|e| OpsError::io(&path, "cannot finish", std::io::Error::other(e)))?;
-        inner.flush().map_err(|e| OpsError::io(&path, "cannot finish", e))
+        inner
+            .flush()
+            .map_err(|e| OpsError::io(&path, "cannot finish", e))
     }
 }

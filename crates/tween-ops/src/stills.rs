@@ -14,7 +14,10 @@ pub(crate) fn read_frame(path: &Path) -> Result<Frame, OpsError> {
     let mut reader = VideoReader::open(path)?;
     match reader.next() {
         Some(item) => Ok(item?.frame),
-        None => Err(OpsError::Input(format!("{}: holds no picture", path.display()))),
+        None => Err(OpsError::Input(format!(
+            "{}: holds no picture",
+            path.display()
+        ))),
     }
 }
 
@@ -43,6 +46,7 @@ pub(crate) fn png_bytes(frame: &Frame, for_file: &Path) -> Result<Vec<u8>, OpsEr
             )
         }
     };
-    result.map_err(|e| OpsError::Output(format!("{}: cannot encode PNG: {e}", for_file.display())))?;
+    result
+        .map_err(|e| OpsError::Output(format!("{}: cannot encode PNG: {e}", for_file.display())))?;
     Ok(out.into_inner())
 }

@@ -41,8 +41,12 @@ pub(crate) fn in_betweens(
     let times = (1..=count).map(|k| k as f64 / (count + 1) as f64);
     match interp.timesteps() {
         Timesteps::MidpointOnly => {
-            let mut bisector =
-                Bisector::new(interp, Arc::new(a.clone()), Arc::new(b.clone()), BISECT_DEPTH);
+            let mut bisector = Bisector::new(
+                interp,
+                Arc::new(a.clone()),
+                Arc::new(b.clone()),
+                BISECT_DEPTH,
+            );
             for t in times {
                 emit(bisector.render(t).map_err(backend)?.as_ref().clone())?;
             }

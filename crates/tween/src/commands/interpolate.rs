@@ -6,9 +6,7 @@ use tween_ops::{
     EncodeOptions, InterpolateRequest, ModelSpec, PadPolicyName, ResizeMode, SceneCut,
 };
 
-use crate::args::{
-    EncodeArgs, InterpolateArgs, ModelArgs, PadPolicyArg, ResizeArg, SceneCutArg,
-};
+use crate::args::{EncodeArgs, InterpolateArgs, ModelArgs, PadPolicyArg, ResizeArg, SceneCutArg};
 use crate::progress::{ctrl_c_flag, BarProgress};
 
 pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {

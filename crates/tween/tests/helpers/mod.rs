@@ -158,3 +158,78 @@ pub fn weights(rel: &str) -> PathBuf {
     );
     p
 }
+
+/// Frame `index` (0-based, decode order = presentation order for our clips)
+/// of a video or image as packed RGB24, decoded by the ffmpeg CLI.
+pub fn rgb_frame(path: &Path, index: u64) -> Vec<u8> {
+    let select = format!("select=eq(n\\,{index})");
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args([
+            "-vf",
+            &select,
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            // tween-video's conversion: exact chroma interpolation.
+            "-sws_flags",
+            "bicubic+accurate_rnd+full_chroma_int+full_chroma_inp",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success() && !out.stdout.is_empty(),
+        "ffmpeg frame {index} of {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Mean absolute difference of two equally long sample buffers.
+pub fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "buffers differ in length");
+    let sum: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as i64 - y as i64).unsigned_abs())
+        .sum();
+    sum as f64 / a.len() as f64
+}
+
+/// A solid-colour clip (`color` as FFmpeg names it), no audio.
+pub fn solid_clip(
+    dir: &Path,
+    name: &str,
+    color: &str,
+    size: &str,
+    rate: &str,
+    frames: u32,
+) -> PathBuf {
+    let path = dir.join(name);
+    let src = format!("color=c={color}:size={size}:rate={rate}");
+    let n = frames.to_string();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-frames:v",
+        &n,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        "-pix_fmt",
+        "yuv444p",
+        path.to_str().unwrap(),
+    ]);
+    path
+}
