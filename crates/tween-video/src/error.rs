@@ -16,6 +16,16 @@ pub enum VideoError {
     #[error("{}: not a video file FFmpeg can read ({reason})", path.display())]
     NotMedia { path: PathBuf, reason: String },
 
+    /// The file is not a still image in a format tween reads (PNG, JPEG,
+    /// WebP, BMP, TIFF), or it cannot be opened.
+    #[error("{}: not an image tween can read ({reason})", path.display())]
+    NotAnImage { path: PathBuf, reason: String },
+
+    /// The image is larger than the decoding limits (a guard against
+    /// decompression bombs).
+    #[error("{}: the image is too large to decode ({detail})", path.display())]
+    ImageTooLarge { path: PathBuf, detail: String },
+
     /// The file opened but holds no video stream (an audio file, a subtitle file).
     #[error("{}: has no video stream", path.display())]
     NoVideoStream { path: PathBuf },
@@ -86,6 +96,8 @@ impl VideoError {
         match self {
             NotFound { path }
             | NotMedia { path, .. }
+            | NotAnImage { path, .. }
+            | ImageTooLarge { path, .. }
             | NoVideoStream { path }
             | UnsupportedCodec { path, .. }
             | Corrupt { path, .. }

@@ -5,12 +5,19 @@
 //!   rational timestamps, converting with the file's own colour matrix and range;
 //! - [`VideoWriter`] encodes RGB frames (H.264 by default, also H.265, AV1, VP9,
 //!   FFV1), writes colour tags, and copies the audio and subtitle streams of a
-//!   source file into the output, in sync, interleaved as it goes.
+//!   source file into the output, in sync, interleaved as it goes — or, with
+//!   [`AudioPlan::Concat`]/[`AudioPlan::Cued`], writes one audio track made of
+//!   segments of several files ([`AudioSegment`]), encoded as it goes.
+//! - [`read_image`] reads a still image (PNG, JPEG, WebP, BMP, TIFF) into a
+//!   [`Frame`] and an optional [`Alpha`] plane; [`write_png`] writes one atomically.
 //!
 //! Every failure is a [`VideoError`] that names the file and the problem.
 //!
 //! [`Frame`]: tween_core::Frame
 
+mod audio_concat;
+mod audio_plan;
+mod audio_source;
 mod audio_transcode;
 mod codec;
 mod color;
@@ -20,15 +27,22 @@ mod ffi;
 mod passthrough;
 mod probe;
 mod reader;
+mod sample_fifo;
+mod still;
 mod subtitle_transcode;
 mod time;
 mod writer;
 
+pub use audio_concat::AudioSegment;
+pub use audio_plan::AudioPlan;
 pub use codec::resolve_codec;
 pub use color::{Chroma, ColorRange, ColorTags};
 pub use error::VideoError;
 pub use probe::{probe, VideoInfo};
 pub use reader::{TimedFrame, VideoReader};
+pub use still::{
+    read_image, read_image_with_limits, write_png, Alpha, AlphaSamples, ImageLimits, StillImage,
+};
 pub use writer::{EncodeSettings, Passthrough, VideoWriter};
 
 use std::sync::Once;

@@ -1,6 +1,7 @@
 //! Encoding RGB frames to a video file, with colour tags, an exact frame
 //! rate, and the audio/subtitle streams of a source file muxed back in.
 
+use crate::audio_plan::{AudioMux, AudioPlan};
 use crate::codec::{plan, resolve_codec, Plan};
 use crate::color::{
     matrix_to_ff, primaries_to_ff, range_to_ff, transfer_to_ff, Chroma, ColorRange, ColorTags,
@@ -9,7 +10,6 @@ use crate::convert::FromRgb;
 use crate::error::VideoError;
 use crate::ffi::avformat::{query_codec, set_encoder_color};
 use crate::ffi::sws::Side;
-use crate::passthrough::PassthroughMux;
 use crate::probe::ffmpeg_path;
 use crate::time::{to_ff, ts_to_seconds};
 use ffmpeg_next::util::error::{EAGAIN, EINVAL};
@@ -84,7 +84,7 @@ pub struct VideoWriter {
     height: u32,
     frame_rate: Rational,
     frames: u64,
-    passthrough: Option<PassthroughMux>,
+    audio: Option<AudioMux>,
 }
 
 fn settings_err(path: &Path, reason: impl Into<String>) -> VideoError {
@@ -106,6 +106,16 @@ impl VideoWriter {
         path: &Path,
         settings: &EncodeSettings,
         passthrough: Option<Passthrough>,
+    ) -> Result<Self, VideoError> {
+        Self::create_with_audio(path, settings, passthrough.into())
+    }
+
+    /// As [`create`](Self::create), with any [`AudioPlan`]: none, the streams
+    /// of one source, or one track concatenated from segments of several.
+    pub fn create_with_audio(
+        path: &Path,
+        settings: &EncodeSettings,
+        audio: AudioPlan,
     ) -> Result<Self, VideoError> {
         crate::init_ffmpeg();
         let name = resolve_codec(&settings.codec)?;
@@ -170,9 +180,9 @@ impl VideoWriter {
                 reason: format!("cannot create the file: {e}"),
             },
         })?;
-        let result = Self::setup(path, &mut octx, settings, plan, ff_tb, ff_fps, passthrough);
+        let result = Self::setup(path, &mut octx, settings, plan, ff_tb, ff_fps, audio);
         match result {
-            Ok((encoder, plan, stream_index, passthrough)) => {
+            Ok((encoder, plan, stream_index, audio)) => {
                 let ost_tb = octx
                     .stream(stream_index)
                     .expect("stream was added")
@@ -199,7 +209,7 @@ impl VideoWriter {
                     height: settings.height,
                     frame_rate: fps,
                     frames: 0,
-                    passthrough,
+                    audio,
                 })
             }
             Err(e) => {
@@ -218,8 +228,8 @@ impl VideoWriter {
         plan: Plan,
         tb: ffmpeg_next::Rational,
         fps: ffmpeg_next::Rational,
-        passthrough: Option<Passthrough>,
-    ) -> Result<(encoder::video::Encoder, Plan, usize, Option<PassthroughMux>), VideoError> {
+        audio: AudioPlan,
+    ) -> Result<(encoder::video::Encoder, Plan, usize, Option<AudioMux>), VideoError> {
         let codec =
             encoder::find_by_name(plan.encoder).ok_or_else(|| VideoError::UnknownCodec {
                 name: plan.encoder.into(),
@@ -295,10 +305,7 @@ impl VideoWriter {
             ost.set_rate(fps);
             ost.index()
         };
-        let mux = match passthrough {
-            Some(p) => Some(PassthroughMux::open(&p, octx, path)?),
-            None => None,
-        };
+        let mux = AudioMux::open(audio, octx, path)?;
         octx.write_header().map_err(|e| VideoError::Write {
             path: path.to_path_buf(),
             reason: format!("the {container} muxer refused the streams: {e}"),
@@ -313,6 +320,26 @@ impl VideoWriter {
     /// Frames written so far.
     pub fn frames_written(&self) -> u64 {
         self.frames
+    }
+
+    /// With [`AudioPlan::Cued`]: the frames written from now on play
+    /// `source`'s first audio stream from its time `from` (seconds; e.g. the
+    /// time of the clip's first frame), or silence for `None`; the segment
+    /// started before ends here, exactly under the next frame. Does nothing
+    /// when the writer has no audio track (no source had audio); an error
+    /// with [`AudioPlan::Copy`] or [`AudioPlan::Concat`].
+    pub fn start_audio_segment(
+        &mut self,
+        source: Option<&Path>,
+        from: Rational,
+    ) -> Result<(), VideoError> {
+        let at = Rational::from_int(self.frames as i64)
+            .checked_div(self.frame_rate)
+            .unwrap_or(Rational::ZERO);
+        match self.audio.as_mut() {
+            Some(mux) => mux.cue(at, source, from, &self.path),
+            None => Ok(()),
+        }
     }
 
     /// Encodes one frame (8- or 16-bit RGB of the video's size).
@@ -386,7 +413,7 @@ impl VideoWriter {
                 .write_interleaved(&mut self.octx)
                 .map_err(|e| self.write_err(e))?;
         }
-        if let (Some(t), Some(mux)) = (reached, self.passthrough.as_mut()) {
+        if let (Some(t), Some(mux)) = (reached, self.audio.as_mut()) {
             mux.pump(&mut self.octx, t, &self.path)?;
         }
         Ok(())
@@ -400,7 +427,7 @@ impl VideoWriter {
         let end = Rational::from_int(self.frames as i64)
             .checked_div(self.frame_rate)
             .unwrap_or(Rational::ZERO);
-        if let Some(mut mux) = self.passthrough.take() {
+        if let Some(mut mux) = self.audio.take() {
             mux.finish(&mut self.octx, end, &self.path)?;
         }
         self.octx.write_trailer().map_err(|e| self.write_err(e))

@@ -2,6 +2,7 @@
 //! `ffmpeg` command in temporary folders; outputs are checked with `ffprobe`
 //! and by decoding them back.
 
+mod audio_concat;
 mod decode;
 mod encode;
 mod errors;
