@@ -149,6 +149,27 @@ pub enum NnError {
     /// Inputs that do not match what the graph or model takes.
     #[error("bad input: {reason}")]
     BadInput { reason: String },
+
+    /// The weight file holds a different network than the model asked for.
+    #[error("{}: weights of the wrong architecture for model `{model}`: expected {expected}, found {found}", path.display())]
+    WrongArchitecture {
+        path: PathBuf,
+        model: String,
+        expected: String,
+        found: String,
+    },
+
+    /// A model name no upscaler answers to.
+    #[error("unknown upscaling model `{name}` (known: {})", known.join(", "))]
+    UnknownModel {
+        name: String,
+        known: Vec<&'static str>,
+    },
+
+    /// Upscaler options the model cannot honour (tile smaller than its
+    /// padding, a scale it cannot reach, denoise on a model without a twin).
+    #[error("model `{model}`: {reason}")]
+    BadUpscaleOptions { model: String, reason: String },
 }
 
 /// At most 20 names, then a count, so an error stays readable.

@@ -32,7 +32,7 @@ use tween_core::interpolate::check_pair;
 use tween_core::{Frame, InterpolateError, Interpolator, Pixels, PreparedPair, Timesteps};
 
 use crate::arch::rife::Config;
-use crate::engine::{Array, Device, Runtime, SessionConfig};
+use crate::engine::{Array, Device, Precision, Runtime, SessionConfig};
 use crate::error::NnError;
 use crate::model::rife::Rife;
 use crate::state_dict::StateDict;
@@ -79,6 +79,10 @@ pub struct RifeOptions {
     pub pad: PadPolicy,
     /// ONNX Runtime intra-op threads; `None` means every core.
     pub threads: Option<usize>,
+    /// The float type of the network's convolutions (`--precision`): fp32
+    /// everywhere; fp16 only on a GPU (`cuda` feature); see
+    /// [`crate::model::rife::Rife::with_precision`].
+    pub precision: Precision,
 }
 
 impl Default for RifeOptions {
@@ -87,6 +91,7 @@ impl Default for RifeOptions {
             scale: 1.0,
             pad: PadPolicy::Minimal,
             threads: None,
+            precision: Precision::Fp32,
         }
     }
 }
@@ -164,7 +169,8 @@ impl RifeInterpolator {
             device: Device::Cpu,
             intra_threads: options.threads,
         };
-        let net = Rife::load(config, weights, runtime, session)?;
+        let net =
+            Rife::load(config, weights, runtime, session)?.with_precision(options.precision)?;
         let name = match config.preset() {
             Some(p) => format!("rife-{p}"),
             None => "rife-v4.x".into(),
@@ -468,6 +474,7 @@ mod tests {
                 scale: o["scale"].as_f64().unwrap() as f32,
                 pad,
                 threads: None,
+                precision: Precision::Fp32,
             };
             let interp = RifeInterpolator::new(&config, &sd, &rt, opts).unwrap();
             let (a, b) = (

@@ -6,6 +6,9 @@
 //! the library `scripts/fetch-onnxruntime.sh` fetches) over graphs written in
 //! Rust from the weights ([`onnx`]); [`model::rife`] is RIFE IFNet v4.x, and
 //! [`RifeInterpolator`] puts it behind `tween_core::Interpolator`.
+//! [`model::rrdbnet`] and [`model::srvgg`] are Real-ESRGAN's networks, and
+//! [`NeuralUpscaler`] runs them as `RealESRGANer.enhance` does (pads, tiles,
+//! denoise blend) behind `tween_core::Upscaler` ([`upscale`]).
 //!
 //! ```no_run
 //! let sd = tween_nn::load(std::path::Path::new("flownet.pkl"))?;
@@ -29,6 +32,7 @@ pub mod store;
 pub mod tensor;
 mod torch_legacy;
 mod torch_zip;
+pub mod upscale;
 pub mod warp;
 
 pub use detect::{check, detect, detect_strict, Architecture};
@@ -37,3 +41,4 @@ pub use interpolator::{PadPolicy, RifeInterpolator, RifeOptions};
 pub use state_dict::{load, load_detailed, Loaded, SourceFormat, StateDict};
 pub use store::{ImportOptions, Manifest, ModelStore, VerifyReport};
 pub use tensor::{DType, Tensor};
+pub use upscale::{NeuralUpscaler, SrModel, UpscaleOptions};

@@ -1,7 +1,10 @@
 //! Inference engines. [`Engine`] is what a model runs on: named float32
 //! inputs in, float32 outputs out. [`OrtEngine`] is ONNX Runtime (CPU, or
 //! CUDA with `--features cuda`), loaded at run time from a shared library
-//! that [`Runtime::load`] finds (see [`runtime`]).
+//! that [`Runtime::load`] finds (see [`runtime`]). Every session also has
+//! tween's own CPU operators (domain `com.tween`, [`warp_op`]) registered.
+//! [`Precision`] names a graph's float type; setting [`PROFILE_ENV`] makes
+//! sessions write ONNX Runtime profiles.
 //!
 //! ```no_run
 //! use tween_nn::engine::{Engine, OrtEngine, Runtime, RuntimeConfig, SessionConfig, ArrayView};
@@ -21,9 +24,12 @@
 
 mod cuda;
 mod ort_engine;
+mod precision;
 pub mod runtime;
+pub mod warp_op;
 
-pub use ort_engine::OrtEngine;
+pub use ort_engine::{OrtEngine, PROFILE_ENV};
+pub use precision::Precision;
 pub use runtime::{Runtime, RuntimeConfig};
 
 use crate::error::NnError;

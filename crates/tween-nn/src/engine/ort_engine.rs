@@ -6,9 +6,15 @@ use std::sync::Mutex;
 use ort::session::{Session, SessionInputValue};
 use ort::value::TensorRef;
 
-use super::{cuda, Array, ArrayView, Device, Engine, Runtime, SessionConfig};
+use super::{cuda, warp_op, Array, ArrayView, Device, Engine, Runtime, SessionConfig};
 use crate::error::NnError;
 use crate::onnx::Model;
+
+/// Set to a path prefix to have every session write an ONNX Runtime profile
+/// (`PREFIX_<date>.json`, Chrome trace format; one event per node run) when
+/// [`OrtEngine::end_profiling`] is called or the session is dropped. A
+/// development aid (`examples/rife_speed.rs --profile`); off when unset.
+pub const PROFILE_ENV: &str = "TWEEN_ORT_PROFILE";
 
 /// An ONNX Runtime session. Runs are serialised (ORT's `run` takes the
 /// session mutably in `ort`); parallelism comes from the intra-op threads.
@@ -17,6 +23,7 @@ pub struct OrtEngine {
     inputs: Vec<String>,
     outputs: Vec<String>,
     threads: usize,
+    profiling: bool,
 }
 
 impl std::fmt::Debug for OrtEngine {
@@ -55,6 +62,16 @@ impl OrtEngine {
             .map_err(ort_err("intra-op threads"))?
             .with_inter_threads(1)
             .map_err(ort_err("inter-op threads"))?;
+        b = b
+            .with_operators(warp_op::domain().map_err(ort_err("tween operators"))?)
+            .map_err(ort_err("tween operators"))?;
+        let profile = std::env::var_os(PROFILE_ENV).filter(|v| !v.is_empty());
+        let profiling = profile.is_some();
+        if let Some(prefix) = profile {
+            b = b
+                .with_profiling(std::path::PathBuf::from(prefix))
+                .map_err(ort_err("profiling"))?;
+        }
         let session = b
             .commit_from_memory(bytes)
             .map_err(ort_err("loading the graph"))?;
@@ -73,7 +90,21 @@ impl OrtEngine {
             inputs,
             outputs,
             threads,
+            profiling,
         })
+    }
+
+    /// Ends profiling (see [`PROFILE_ENV`]) and returns the profile file's
+    /// path; `None` when this session was not profiling.
+    pub fn end_profiling(&self) -> Result<Option<String>, NnError> {
+        if !self.profiling {
+            return Ok(None);
+        }
+        let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        session
+            .end_profiling()
+            .map(Some)
+            .map_err(ort_err("end profiling"))
     }
 
     /// The intra-op thread count this session was built with.

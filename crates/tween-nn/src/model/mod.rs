@@ -2,3 +2,6 @@
 //! from the checkpoint's weights and running it on an [`crate::engine::Engine`].
 
 pub mod rife;
+pub mod rrdbnet;
+pub mod sr;
+pub mod srvgg;

@@ -311,6 +311,53 @@ impl GraphBuilder {
         self.reshape(&t, &[n, c, h * r, w * r])
     }
 
+    /// `nn.PReLU(num_parameters=C)`: `x > 0 ? x : a[c]·x`, `slope` is `[C]`
+    /// (stored `[C, 1, 1]` so it broadcasts over NCHW).
+    pub fn prelu(&mut self, x: &str, slope: &[f32]) -> String {
+        let s = self.shape(x).to_vec();
+        let a = self.const_f32("prelu", &[slope.len(), 1, 1], slope);
+        self.op("PRelu", &[x, &a], s, vec![])
+    }
+
+    /// `F.interpolate(x, scale_factor=r, mode='nearest')` for an integer `r`:
+    /// `out[y, x] = in[y / r, x / r]` (ONNX Resize, asymmetric, floor). Needs
+    /// no fixed shape, so it also serves graphs with symbolic H and W.
+    pub fn resize_nearest(&mut self, x: &str, r: usize) -> String {
+        let mut shape = self.shape(x).to_vec();
+        shape[2] *= r;
+        shape[3] *= r;
+        let scales = self.const_f32("scales", &[4], &[1.0, 1.0, r as f32, r as f32]);
+        let attrs = vec![
+            Attribute::string("mode", "nearest"),
+            Attribute::string("coordinate_transformation_mode", "asymmetric"),
+            Attribute::string("nearest_mode", "floor"),
+        ];
+        self.op("Resize", &[x, "", &scales], shape, attrs)
+    }
+
+    /// `nn.PixelShuffle(r)` as ONNX DepthToSpace, mode CRD (the same channel
+    /// order as torch); unlike [`GraphBuilder::pixel_shuffle`] it needs no
+    /// fixed shape.
+    pub fn depth_to_space(&mut self, x: &str, r: usize) -> String {
+        let s = self.shape(x).to_vec();
+        let shape = vec![s[0], s[1] / (r * r), s[2] * r, s[3] * r];
+        let attrs = vec![
+            Attribute::int("blocksize", r as i64),
+            Attribute::string("mode", "CRD"),
+        ];
+        self.op("DepthToSpace", &[x], shape, attrs)
+    }
+
+    /// ONNX SpaceToDepth: `out[(i·r + j)·C + c, y, x] = in[c, r·y + i, r·x + j]`.
+    /// This is NOT torch's `pixel_unshuffle` order (`c·r² + i·r + j`); a
+    /// following conv takes it when its input channels are permuted to match.
+    pub fn space_to_depth(&mut self, x: &str, r: usize) -> String {
+        let s = self.shape(x).to_vec();
+        let shape = vec![s[0], s[1] * r * r, s[2] / r, s[3] / r];
+        let attrs = vec![Attribute::int("blocksize", r as i64)];
+        self.op("SpaceToDepth", &[x], shape, attrs)
+    }
+
     /// The finished model.
     pub fn finish(self) -> Result<Model, NnError> {
         if self.model.outputs.is_empty() {
@@ -355,6 +402,48 @@ fn broadcast(a: &[usize], b: &[usize]) -> Vec<usize> {
         }
     };
     (0..n).map(|i| get(a, i).max(get(b, i))).collect()
+}
+
+/// Custom-domain nodes and casts (for tween's own ONNX Runtime operators,
+/// `crate::engine::warp_op`, and reduced-precision graphs).
+impl GraphBuilder {
+    /// A node of the custom operator domain `domain` (version 1) with one
+    /// output per shape in `outputs`; returns the output names.
+    pub fn custom(
+        &mut self,
+        domain: &str,
+        op: &str,
+        inputs: &[&str],
+        outputs: &[Vec<usize>],
+        attributes: Vec<Attribute>,
+    ) -> Vec<String> {
+        if !self.model.opsets.iter().any(|(d, _)| d == domain) {
+            self.model.opsets.push((domain.to_string(), 1));
+        }
+        let outs: Vec<String> = outputs
+            .iter()
+            .map(|_| self.fresh(&op.to_ascii_lowercase()))
+            .collect();
+        self.model.nodes.push(Node {
+            name: format!("n{}_{op}", self.model.nodes.len()),
+            op_type: op.into(),
+            domain: domain.into(),
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            outputs: outs.clone(),
+            attributes,
+        });
+        for (o, s) in outs.iter().zip(outputs) {
+            self.shapes.insert(o.clone(), s.clone());
+        }
+        outs
+    }
+
+    /// ONNX Cast to `to` (an ONNX `TensorProto.DataType` code: 1 float,
+    /// 10 float16, 16 bfloat16). Shapes are tracked, element types are not.
+    pub fn cast(&mut self, x: &str, to: i64) -> String {
+        let s = self.shape(x).to_vec();
+        self.op("Cast", &[x], s, vec![Attribute::int("to", to)])
+    }
 }
 
 #[cfg(test)]

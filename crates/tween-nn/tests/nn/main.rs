@@ -3,6 +3,8 @@
 
 mod check_keys;
 mod conformance;
+mod esrgan;
+mod esrgan_errors;
 mod helpers;
 mod hostile;
 mod npy;

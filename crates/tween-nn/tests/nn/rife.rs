@@ -121,40 +121,43 @@ fn bad_sizes_are_typed_errors() {
     assert!(Rife::load(&wrong, &sd, &runtime(), SessionConfig::default()).is_err());
 }
 
-/// IFNet v4.25 at 720p (padded 1280x768, scale 1): ms per frame.
-/// `cargo test -- --ignored bench_rife_720p --nocapture` (with optimisation).
+/// tween's fused operators (the CPU path) and the standard-op graph (what a
+/// GPU provider runs: GridSample, Resize, Concat) give the same frames, for
+/// both versions, on a conformance pair at scales 1 and 0.5; scale 2 has no
+/// fused form and must still build (standard ops).
 #[test]
-#[ignore = "timing, not a check; run with --ignored --nocapture"]
-fn bench_rife_720p() {
+fn fused_and_standard_graphs_agree() {
+    use tween_nn::engine::{ArrayView, Engine, OrtEngine};
+    use tween_nn::model::rife::{build_graph_with, GraphOptions};
     let dir = conformance_dir();
-    let sd = tween_nn::load(&dir.join("weights/rife_v4.25/flownet.pkl")).unwrap();
-    let net = Rife::load(&Config::v4_25(), &sd, &runtime(), SessionConfig::default()).unwrap();
-    let (h, w) = (768, 1280);
-    let a = Array::new(
-        vec![1, 3, h, w],
-        (0..3 * h * w).map(|i| (i % 255) as f32 / 255.0).collect(),
-    )
-    .unwrap();
-    let b = Array::new(
-        vec![1, 3, h, w],
-        (0..3 * h * w)
-            .map(|i| ((i + 7) % 255) as f32 / 255.0)
-            .collect(),
-    )
-    .unwrap();
-    let t0 = Instant::now();
-    net.forward(a.view(), b.view(), 0.5, 1.0).unwrap();
-    eprintln!(
-        "first frame (graph build + session + run): {:?}",
-        t0.elapsed()
-    );
-    let reps = 3;
-    let t0 = Instant::now();
-    for _ in 0..reps {
-        net.forward(a.view(), b.view(), 0.5, 1.0).unwrap();
+    let rt = runtime();
+    let (ph, pw) = (256, 512);
+    let (a, _, _) = load_padded("images/rife/shift_256x448/frame0.png", ph, pw);
+    let (b, _, _) = load_padded("images/rife/shift_256x448/frame1.png", ph, pw);
+    let t = [0.3f32];
+    for (version, config) in [("4.25", Config::v4_25()), ("4.6", Config::v4_6())] {
+        let sd = tween_nn::load(&dir.join(format!("weights/rife_v{version}/flownet.pkl"))).unwrap();
+        for scale in [1.0f32, 0.5] {
+            let run = |opts: &GraphOptions| {
+                let g = build_graph_with(&config, &sd, ph, pw, scale, opts).unwrap();
+                let e = OrtEngine::new(&rt, &g, &SessionConfig::default()).unwrap();
+                let tv = ArrayView::new(&[1, 1, 1, 1], &t).unwrap();
+                e.run(&[a.view(), b.view(), tv]).unwrap()
+            };
+            let fused = run(&GraphOptions::default());
+            let standard = run(&GraphOptions::standard());
+            for (k, name) in ["out", "flow", "mask"].iter().enumerate() {
+                assert_eq!(fused[k].shape, standard[k].shape);
+                let d = max_abs(&fused[k].data, &standard[k].data);
+                eprintln!("v{version} scale {scale} {name}: fused vs standard max abs {d:e}");
+                assert!(d < 1e-4, "v{version} scale {scale} {name}: {d}");
+            }
+        }
+        // Scale 2: block scales 8 … 0.5, standard ops only.
+        let g = build_graph_with(&config, &sd, ph, pw, 2.0, &GraphOptions::default()).unwrap();
+        assert!(
+            g.nodes.iter().all(|n| n.domain.is_empty()),
+            "v{version}: scale 2 uses standard ops"
+        );
     }
-    eprintln!(
-        "IFNet v4.25 1280x768 scale 1: {:.0} ms/frame",
-        t0.elapsed().as_secs_f64() * 1e3 / reps as f64
-    );
 }
