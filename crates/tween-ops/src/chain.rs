@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tween_core::pipeline::{self, PipelineConfig, SourceFrame};
 use tween_core::{Frame, Interpolator, Progress, Rational, Timeline};
-use tween_video::{VideoInfo, VideoReader, VideoWriter};
+use tween_video::{AudioPlan, VideoInfo, VideoReader, VideoWriter};
 
 use crate::interpolate::{pipeline_error, read_head};
 use crate::transition::{between_for_passes, fit, in_betweens, ResizeMode};
@@ -138,6 +138,20 @@ fn write_chain(
     let mut like: Option<Frame> = None;
     let mut last: Option<Frame> = None;
     let (mut frames, mut interpolated, mut scene_cuts) = (0u64, 0u64, 0u64);
+    // One audio track: each clip's audio under its frames (from its first
+    // frame's time), silence under transitions and clips without audio.
+    let with_audio: Vec<PathBuf> = req
+        .inputs
+        .iter()
+        .zip(infos)
+        .filter(|(_, i)| i.audio_streams > 0)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let audio = if with_audio.is_empty() {
+        AudioPlan::None
+    } else {
+        AudioPlan::Cued(with_audio)
+    };
     for (path, info) in req.inputs.iter().zip(infos) {
         let mut reader = VideoReader::open(path)?;
         let head = read_head(&mut reader, 1)?;
@@ -150,14 +164,15 @@ fn write_chain(
         let shape = like.get_or_insert_with(|| first.frame.clone()).clone();
         let w = match writer.as_mut() {
             Some(w) => w,
-            None => writer.insert(VideoWriter::create(
+            None => writer.insert(VideoWriter::create_with_audio(
                 pending.temp_path(),
                 &req.encode.settings(info, &shape, rate_out),
-                None,
+                audio.clone(),
             )?),
         };
         let start = fit(first.frame, &shape, req.resize, path, first_path)?;
         if let Some(prev) = last.take() {
+            w.start_audio_segment(None, Rational::ZERO)?;
             in_betweens(interp, &prev, &start, between, &mut |f| {
                 w.write(&f)?;
                 frames += 1;
@@ -186,6 +201,8 @@ fn write_chain(
                     SourceFrame { frame, time }
                 })
             });
+        let audio_source = (info.audio_streams > 0).then_some(path.as_path());
+        w.start_audio_segment(audio_source, first.time)?;
         let mut cfg = PipelineConfig::new(info.frame_rate, rate_out);
         cfg.scene_cut = req.scene_cut.into();
         let stats = pipeline::run(

@@ -119,6 +119,7 @@ pub fn interpolate(req: &InterpolateRequest, progress: &dyn Progress) -> Result<
     let interp = crate::build_interpolator(&req.model)?;
     interpolate_with(
         req,
+        Some(req.output_rate()?),
         interp.as_ref(),
         &mut |f: &Frame| Ok(f.clone()),
         progress,
@@ -128,10 +129,12 @@ pub fn interpolate(req: &InterpolateRequest, progress: &dyn Progress) -> Result<
 /// A per-frame step after interpolation (upscaling in `process`).
 pub(crate) type FrameStage<'a> = dyn FnMut(&Frame) -> Result<Frame, OpsError> + Send + 'a;
 
-/// The streaming core shared by `interpolate` and `process`: every output
-/// frame goes through `stage` before it is encoded.
+/// The streaming core shared by `interpolate`, `process` and `upscale`:
+/// every output frame goes through `stage` before it is encoded. `rate`
+/// `None` keeps the source rate (no interpolation; one frame is enough).
 pub(crate) fn interpolate_with(
     req: &InterpolateRequest,
+    rate: Option<OutputRate>,
     interp: &dyn Interpolator,
     stage: &mut FrameStage<'_>,
     progress: &dyn Progress,
@@ -141,7 +144,8 @@ pub(crate) fn interpolate_with(
     let mut reader = VideoReader::open(input)?;
     let info = reader.info().clone();
     let head = read_head(&mut reader, 2)?;
-    if head.len() < 2 {
+    let needed = if rate.is_some() { 2 } else { 1 };
+    if head.len() < needed {
         return Err(OpsError::Input(format!(
             "{}: {}",
             input.display(),
@@ -153,10 +157,10 @@ pub(crate) fn interpolate_with(
         )));
     }
     let rate_in = info.frame_rate;
-    let rate_out = req
-        .output_rate()?
-        .resolve(rate_in)
-        .map_err(|e| OpsError::Params(e.to_string()))?;
+    let rate_out = match rate {
+        Some(r) => r.resolve(rate_in).map_err(|e| OpsError::Params(e.to_string()))?,
+        None => rate_in,
+    };
     let start = head[0].time;
     // The encoder is opened on the first staged frame, so that its size is
     // the stage's output size (upscaled in `process`).

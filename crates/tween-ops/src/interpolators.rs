@@ -136,6 +136,7 @@ pub fn build_interpolator(req: &ModelSpec) -> Result<Box<dyn Interpolator>> {
             Some(PadPolicyName::Practical) => PadPolicy::Practical,
         },
         threads: req.threads,
+        ..RifeOptions::default()
     };
     if !tween_nn::interpolator::SCALES.contains(&options.scale) {
         bail!(

@@ -8,6 +8,7 @@
 //! cancels), and writes each output under a temporary name that is renamed
 //! only when complete ([`PendingOutput`]).
 
+mod batch;
 mod chain;
 mod encode;
 mod error;
@@ -17,11 +18,14 @@ mod interpolate;
 mod interpolators;
 mod output;
 mod pair;
+mod process;
 mod reencode;
 mod report;
 mod stills;
 mod transition;
+mod upscalers;
 
+pub use batch::{batch, BatchEvent, BatchOp, BatchRequest, BatchSummary, FileOutcome};
 pub use chain::{chain, ChainRequest};
 pub use encode::EncodeOptions;
 pub use error::OpsError;
@@ -32,7 +36,9 @@ pub use interpolators::{
     build_interpolator, ModelSpec, PadPolicyName, KNOWN as KNOWN_INTERPOLATORS,
 };
 pub use output::PendingOutput;
+pub use process::{process, upscale, Interpolation, ProcessRequest};
 pub use pair::{estimate_pair, pair, Estimate, PairRequest};
 pub use reencode::{reencode, ColorChoice, ReencodeRequest};
 pub use report::Report;
 pub use transition::ResizeMode;
+pub use upscalers::{build_upscaler, ColorFixName, UpscaleSpec, UpscaleStage, KNOWN as KNOWN_UPSCALERS};

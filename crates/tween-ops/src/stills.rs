@@ -50,3 +50,48 @@ pub(crate) fn png_bytes(frame: &Frame, for_file: &Path) -> Result<Vec<u8>, OpsEr
         .map_err(|e| OpsError::Output(format!("{}: cannot encode PNG: {e}", for_file.display())))?;
     Ok(out.into_inner())
 }
+
+/// Extensions taken as still images.
+const IMAGE_EXTS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"];
+
+/// Whether `path` names a still image (by its extension).
+pub(crate) fn is_image(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Upscales one image file into a PNG.
+pub(crate) fn upscale_image(
+    req: &crate::ProcessRequest,
+    spec: &crate::UpscaleSpec,
+) -> Result<crate::Report, OpsError> {
+    let started = std::time::Instant::now();
+    let ext = req.output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !ext.eq_ignore_ascii_case("png") {
+        return Err(OpsError::Params(format!(
+            "{}: an upscaled image is written as PNG; name the output .png",
+            req.output.display()
+        )));
+    }
+    let stage = crate::build_upscaler(spec)?;
+    let pending = crate::PendingOutput::new(&req.output, req.overwrite, &[&req.input])?;
+    let image = tween_video::read_image(&req.input)?;
+    let big = stage.apply(&image.frame)?;
+    // Alpha is enlarged on its own, with Lanczos: networks are trained on colour.
+    let alpha = match &image.alpha {
+        Some(a) if !a.is_opaque() => {
+            let gray = tween_core::resample::resize(&a.to_gray_frame(), big.width(), big.height())
+                .map_err(|e| OpsError::Input(format!("{}: alpha: {e}", req.input.display())))?;
+            Some(tween_video::Alpha::from_gray_frame(&gray))
+        }
+        _ => None,
+    };
+    tween_video::write_png(pending.temp_path(), &big, alpha.as_ref())?;
+    Ok(crate::Report {
+        outputs: vec![pending.commit()?],
+        frames: 1,
+        seconds: started.elapsed().as_secs_f64(),
+        ..crate::Report::default()
+    })
+}

@@ -233,3 +233,61 @@ pub fn solid_clip(
     ]);
     path
 }
+
+/// A testsrc2 clip with a `hz` sine tone (48 kHz mono AAC) as long as the video.
+pub fn tone_clip(
+    dir: &Path,
+    name: &str,
+    size: &str,
+    rate: &str,
+    seconds: &str,
+    hz: u32,
+) -> PathBuf {
+    let path = dir.join(name);
+    let video = format!("testsrc2=size={size}:rate={rate}");
+    let audio = format!("sine=frequency={hz}:sample_rate=48000");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &video,
+        "-f",
+        "lavfi",
+        "-i",
+        &audio,
+        "-t",
+        seconds,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        path.to_str().unwrap(),
+    ]);
+    path
+}
+
+/// The first audio stream of `path` decoded by the ffmpeg CLI to 48 kHz mono f32 samples.
+pub fn audio_pcm_mono(path: &Path) -> Vec<f32> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args([
+            "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "f32le", "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "ffmpeg audio of {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
