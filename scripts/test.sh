@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup-browser.sh
+# The browser tests skip (with a message) where Chromium is missing; here it
+# was just installed, so a missing browser is a failure.
+export TWEEN_REQUIRE_BROWSER=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -22,6 +22,12 @@ pub struct Cli {
 pub enum Command {
     /// Make a video smoother: synthesise in-between frames (2x/4x/8x/16x or any fps).
     Interpolate(InterpolateArgs),
+    /// Make a video or an image larger: Lanczos3 (default) or a Real-ESRGAN model.
+    Upscale(UpscaleArgs),
+    /// Interpolate then upscale in one streamed pass (no intermediate file).
+    Process(ProcessArgs),
+    /// Every video (or image) in a folder, resumable: finished outputs are skipped.
+    Batch(BatchArgs),
     /// Two still images → a video of the motion between them (and the frames as a zip).
     Pair(PairArgs),
     /// Join clips with generated transitions: clip 1, transition, clip 2, …
@@ -36,6 +42,8 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Manage neural-network weights: import (safely), list, verify.
     Models(crate::commands::models::ModelsArgs),
+    /// Run the web UI and REST API with a job queue (127.0.0.1:8080 by default).
+    Serve(crate::commands::serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +117,132 @@ pub struct EncodeArgs {
     /// Output bits per sample: 8 or 10. Default: 10 for sources of more than 8 bits, else 8.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["8", "10"]))]
     pub bit_depth: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpscaleArgs {
+    /// Input video or image (PNG, JPEG, WebP, BMP, TIFF).
+    pub input: PathBuf,
+    /// Output video, or .png for an image.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Output size = input × scale (1..8). A network of another native scale is
+    /// followed by Lanczos (Real-ESRGAN's --outscale).
+    #[arg(long, default_value_t = 2)]
+    pub scale: u32,
+    /// `lanczos` (default, no weights), RealESRGAN_x4plus, RealESRGAN_x2plus,
+    /// RealESRGAN_x4plus_anime_6B, realesr-general-x4v3, realesr-animevideov3, or `any`.
+    #[arg(long, default_value = "lanczos")]
+    pub model: String,
+    /// Real-ESRGAN weights (.pth with params_ema/params, or .safetensors).
+    #[arg(long, value_name = "PATH")]
+    pub weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub tiles: TileArgs,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Tiling, denoise and colour fix of the upscaler.
+#[derive(Debug, Args)]
+pub struct TileArgs {
+    /// Tile size in input pixels (0: whole frames). Bounds memory on large frames.
+    #[arg(long, default_value_t = 0)]
+    pub tile: usize,
+    /// Context around each tile, cut off after.
+    #[arg(long, default_value_t = 10)]
+    pub tile_pad: usize,
+    /// Reflect padding at the bottom/right before the network.
+    #[arg(long, default_value_t = 0)]
+    pub pre_pad: usize,
+    /// realesr-general-x4v3: denoise strength 0..1 (blends its wdn twin, like -dn).
+    #[arg(long)]
+    pub denoise: Option<f64>,
+    /// The realesr-general-wdn-x4v3 weights (default: found beside --weights).
+    #[arg(long, value_name = "PATH")]
+    pub denoise_weights: Option<PathBuf>,
+    /// Colour correction of the result against its source: none, adain or wavelet.
+    #[arg(long, value_enum, default_value_t = ColorFixArg::None)]
+    pub color_fix: ColorFixArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ProcessArgs {
+    /// Input video.
+    pub input: PathBuf,
+    /// Output video.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub opts: ProcessOpts,
+    /// Replace the output if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// What `process` and `batch` do to each input.
+#[derive(Debug, Args)]
+pub struct ProcessOpts {
+    /// Interpolate: multiply the frame rate (2x, 4x, 8x, 16x).
+    #[arg(long, value_name = "Nx")]
+    pub interpolate: Option<String>,
+    /// Interpolate to this exact rate instead (60, 59.94, 60000/1001).
+    #[arg(long, value_name = "FPS")]
+    pub target_fps: Option<String>,
+    /// Upscale by this factor (2x, 4x).
+    #[arg(long, value_name = "Nx")]
+    pub upscale: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Upscaling model: `lanczos` (default) or a Real-ESRGAN model (see `tween upscale --help`).
+    #[arg(long, default_value = "lanczos")]
+    pub upscale_model: String,
+    /// Real-ESRGAN weights for --upscale-model.
+    #[arg(long, value_name = "PATH")]
+    pub upscale_weights: Option<PathBuf>,
+    #[command(flatten)]
+    pub tiles: TileArgs,
+    /// What to do at a scene cut: hold the nearer frame, blend, or interpolate anyway.
+    #[arg(long, value_enum, default_value_t = SceneCutArg::Hold)]
+    pub scene_cut: SceneCutArg,
+    /// Scene-cut sensitivity (0..1).
+    #[arg(long, default_value_t = tween_core::scene::DEFAULT_SCENE_THRESHOLD)]
+    pub scene_threshold: f64,
+    #[command(flatten)]
+    pub encode: EncodeArgs,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Folder of inputs (videos; images too when only upscaling). Not recursive.
+    pub input_dir: PathBuf,
+    /// Folder for the outputs (created if missing; must not be inside the input folder).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Container of the video outputs, e.g. mp4 or mkv (images are written as png).
+    #[arg(long, default_value = "mp4")]
+    pub ext: String,
+    #[command(flatten)]
+    pub opts: ProcessOpts,
+    /// Redo outputs that are already finished.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorFixArg {
+    None,
+    Adain,
+    Wavelet,
 }
 
 #[derive(Debug, Args)]

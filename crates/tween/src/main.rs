@@ -14,6 +14,9 @@ fn main() -> std::process::ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         args::Command::Interpolate(a) => commands::interpolate::run(a, cli.quiet),
+        args::Command::Upscale(a) => commands::upscale::run(a, cli.quiet),
+        args::Command::Process(a) => commands::process::run(a, cli.quiet),
+        args::Command::Batch(a) => commands::batch::run(a, cli.quiet),
         args::Command::Pair(a) => commands::pair::run(a, cli.quiet),
         args::Command::Chain(a) => commands::chain::run(a, cli.quiet),
         args::Command::Extract(a) => commands::extract::run(a, cli.quiet),
@@ -21,6 +24,7 @@ fn main() -> std::process::ExitCode {
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Probe(a) => commands::probe::run(a),
         args::Command::Models(a) => commands::models::run(a),
+        args::Command::Serve(a) => commands::serve::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod batch;
 pub mod chain;
 pub mod eval;
 pub mod extract;
@@ -7,7 +8,10 @@ pub mod interpolate;
 pub mod models;
 pub mod pair;
 pub mod probe;
+pub mod process;
 pub mod reencode;
+pub mod serve;
+pub mod upscale;
 
 /// The closing line of a command that wrote files.
 pub fn say_wrote(report: &tween_ops::Report, quiet: bool) {

@@ -1,0 +1,66 @@
+//! The limits a client can run into, each a clear 4xx: upload size (413
+//! `too_large`), video dimensions and duration (422 `too_large_video`), jobs
+//! queued or running per client (429 `too_many_jobs`).
+
+use axum::http::StatusCode;
+
+use crate::config::Limits;
+use crate::error::ApiError;
+use crate::media::Inspected;
+use crate::state::AppState;
+
+pub fn too_large(max: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!("The upload is larger than this server accepts ({}).", human_bytes(max)),
+    )
+}
+
+/// Size and duration of an upload against the limits.
+pub fn check_media(limits: &Limits, name: &str, i: &Inspected) -> Result<(), ApiError> {
+    if i.width > limits.max_width || i.height > limits.max_height {
+        return Err(ApiError::unprocessable(
+            "too_large_video",
+            format!(
+                "{name} is {}x{}; this server accepts at most {}x{}.",
+                i.width, i.height, limits.max_width, limits.max_height
+            ),
+        ));
+    }
+    if let Some(d) = i.duration_s {
+        if d > limits.max_duration_s {
+            return Err(ApiError::unprocessable(
+                "too_large_video",
+                format!(
+                    "{name} lasts {d:.1} s; this server accepts at most {} s.",
+                    limits.max_duration_s
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a new job when the client already has its share queued or running.
+pub fn check_client_jobs(state: &AppState, client: &str) -> Result<(), ApiError> {
+    let max = state.config.limits.max_jobs_per_client;
+    let active = state.queue.store.count_active(client)?;
+    if active >= max {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_jobs",
+            format!("You have {active} jobs queued or running; this server allows {max} at a time. Wait for one to finish or cancel one."),
+        ));
+    }
+    Ok(())
+}
+
+fn human_bytes(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
