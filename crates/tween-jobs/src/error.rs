@@ -69,15 +69,25 @@ impl JobsError {
         }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str) -> impl FnOnce(std::io::Error) -> JobsError {
+    pub(crate) fn io(
+        path: impl Into<PathBuf>,
+        action: &'static str,
+    ) -> impl FnOnce(std::io::Error) -> JobsError {
         let path = path.into();
-        move |source| JobsError::Io { path, action, source }
+        move |source| JobsError::Io {
+            path,
+            action,
+            source,
+        }
     }
 
     /// A stable snake_case code for the API.
     pub fn code(&self) -> &'static str {
         match self {
-            JobsError::Database { .. } | JobsError::Storage(_) | JobsError::Key(_) | JobsError::Io { .. } => "internal",
+            JobsError::Database { .. }
+            | JobsError::Storage(_)
+            | JobsError::Key(_)
+            | JobsError::Io { .. } => "internal",
             JobsError::Params(_) => "bad_params",
             JobsError::PathNotAllowed { .. } => "path_not_allowed",
             JobsError::UnknownInput { .. } => "unknown_input",

@@ -20,14 +20,23 @@ pub struct InputResolver {
 impl InputResolver {
     pub fn new(input_dir: Option<&Path>) -> Result<Self, JobsError> {
         let input_dir = match input_dir {
-            Some(d) => Some(d.canonicalize().map_err(JobsError::io(d, "cannot open the input folder"))?),
+            Some(d) => Some(
+                d.canonicalize()
+                    .map_err(JobsError::io(d, "cannot open the input folder"))?,
+            ),
             None => None,
         };
         Ok(InputResolver { input_dir })
     }
 
     /// The local file `input` names. `field` names it in errors.
-    pub fn resolve(&self, store: &JobStore, storage: &Storage, field: &str, input: &InputRef) -> Result<PathBuf, JobsError> {
+    pub fn resolve(
+        &self,
+        store: &JobStore,
+        storage: &Storage,
+        field: &str,
+        input: &InputRef,
+    ) -> Result<PathBuf, JobsError> {
         match input {
             InputRef::Upload { upload } => {
                 let unknown = || JobsError::UnknownInput {
@@ -45,11 +54,17 @@ impl InputResolver {
                     message: m,
                 };
                 let id = JobId::parse(job).ok_or_else(|| unknown(format!("no job {job:?}")))?;
-                let j = store.get(&id)?.ok_or_else(|| unknown(format!("no job {job:?}")))?;
+                let j = store
+                    .get(&id)?
+                    .ok_or_else(|| unknown(format!("no job {job:?}")))?;
                 if j.state != JobState::Done {
-                    return Err(unknown(format!("job {job} is {}, not done", j.state.as_str())));
+                    return Err(unknown(format!(
+                        "job {job} is {}, not done",
+                        j.state.as_str()
+                    )));
                 }
-                let name = checked_name(file).map_err(|_| unknown(format!("{file:?} is not a plain file name")))?;
+                let name = checked_name(file)
+                    .map_err(|_| unknown(format!("{file:?} is not a plain file name")))?;
                 if !j.results.iter().any(|r| r.name == name) {
                     return Err(unknown(format!("job {job} has no result {file:?}")));
                 }
@@ -64,7 +79,9 @@ impl InputResolver {
             message: m,
         };
         let Some(root) = &self.input_dir else {
-            return Err(denied("the server has no input folder (start it with --input-dir)".into()));
+            return Err(denied(
+                "the server has no input folder (start it with --input-dir)".into(),
+            ));
         };
         let p = Path::new(rel);
         if rel.contains('\0') || p.components().any(|c| !matches!(c, Component::Normal(_))) {
@@ -103,23 +120,42 @@ mod tests {
         std::fs::create_dir(inputs.path().join("sub")).unwrap();
         std::fs::write(inputs.path().join("sub/b.mp4"), b"x").unwrap();
         std::fs::write(outside.path().join("secret"), b"x").unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret"), inputs.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), inputs.path().join("link"))
+            .unwrap();
         let store = JobStore::open(&data.path().join("jobs.db")).unwrap();
         let storage = Storage::open(data.path()).unwrap();
         let r = InputResolver::new(Some(inputs.path())).unwrap();
         let path = |p: &str| InputRef::Path { path: p.into() };
         assert!(r.resolve(&store, &storage, "input", &path("a.mp4")).is_ok());
-        assert!(r.resolve(&store, &storage, "input", &path("sub/b.mp4")).is_ok());
+        assert!(r
+            .resolve(&store, &storage, "input", &path("sub/b.mp4"))
+            .is_ok());
         for bad in ["../a.mp4", "sub/../../x", "/etc/passwd", "link"] {
-            let e = r.resolve(&store, &storage, "input", &path(bad)).unwrap_err();
+            let e = r
+                .resolve(&store, &storage, "input", &path(bad))
+                .unwrap_err();
             assert_eq!(e.code(), "path_not_allowed", "{bad}: {e}");
         }
-        let e = r.resolve(&store, &storage, "input", &path("missing.mp4")).unwrap_err();
+        let e = r
+            .resolve(&store, &storage, "input", &path("missing.mp4"))
+            .unwrap_err();
         assert_eq!(e.code(), "unknown_input");
         let none = InputResolver::new(None).unwrap();
-        assert_eq!(none.resolve(&store, &storage, "input", &path("a.mp4")).unwrap_err().code(), "path_not_allowed");
+        assert_eq!(
+            none.resolve(&store, &storage, "input", &path("a.mp4"))
+                .unwrap_err()
+                .code(),
+            "path_not_allowed"
+        );
         let e = r
-            .resolve(&store, &storage, "first", &InputRef::Upload { upload: "u_../../x".into() })
+            .resolve(
+                &store,
+                &storage,
+                "first",
+                &InputRef::Upload {
+                    upload: "u_../../x".into(),
+                },
+            )
             .unwrap_err();
         assert_eq!(e.code(), "unknown_input");
         assert!(e.to_string().starts_with("first:"));

@@ -22,10 +22,13 @@ pub use error::{JobError, JobsError, ParamError};
 pub use inputs::InputResolver;
 pub use live::{JobEvent, Live, StopReason};
 pub use metrics::{Histogram, JobMetrics, DURATION_BUCKETS};
-pub use model::{now_ms, rfc3339, ErrorInfo, Job, JobId, JobKind, JobProgress, JobState, ResultFile, Upload, UploadId};
+pub use model::{
+    now_ms, rfc3339, ErrorInfo, Job, JobId, JobKind, JobProgress, JobState, ResultFile, Upload,
+    UploadId,
+};
 pub use params::{
-    ChainParams, ExtractParams, InputRef, InterpolateParams, PairParams, Params, ReencodeParams, UpscaleParams,
-    UpscaleStep,
+    ChainParams, ExtractParams, InputRef, InterpolateParams, PairParams, Params, ReencodeParams,
+    UpscaleParams, UpscaleStep,
 };
 pub use queue::{JobQueue, QueueConfig};
 pub use storage::{checked_name, safe_extension, Storage};

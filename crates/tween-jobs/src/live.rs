@@ -45,7 +45,9 @@ impl StopFlag {
             StopReason::Interrupt => 2,
         };
         // A cancel is not turned into an interrupt: the client asked first.
-        let _ = self.0.compare_exchange(0, v, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self
+            .0
+            .compare_exchange(0, v, Ordering::AcqRel, Ordering::Acquire);
     }
 }
 
@@ -75,7 +77,9 @@ pub struct Live {
 
 impl std::fmt::Debug for Live {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Live").field("jobs", &self.lock().len()).finish()
+        f.debug_struct("Live")
+            .field("jobs", &self.lock().len())
+            .finish()
     }
 }
 
@@ -86,7 +90,11 @@ impl Live {
 
     /// Events of one job from now on.
     pub fn subscribe(&self, id: &JobId) -> broadcast::Receiver<JobEvent> {
-        self.lock().entry(id.clone()).or_insert_with(Entry::new).tx.subscribe()
+        self.lock()
+            .entry(id.clone())
+            .or_insert_with(Entry::new)
+            .tx
+            .subscribe()
     }
 
     /// A worker starts `id`; returns its stop flag (already set when a cancel
@@ -158,6 +166,7 @@ impl Live {
 
     /// Drops entries nobody runs or watches any more.
     pub fn gc(&self) {
-        self.lock().retain(|_, e| e.stop.is_some() || e.tx.receiver_count() > 0);
+        self.lock()
+            .retain(|_, e| e.stop.is_some() || e.tx.receiver_count() > 0);
     }
 }

@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use crate::model::JobKind;
 
 /// Upper bounds of the job-duration histogram, seconds.
-pub const DURATION_BUCKETS: [f64; 10] = [1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0];
+pub const DURATION_BUCKETS: [f64; 10] = [
+    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+];
 
 /// One histogram: counts per bucket (cumulative when rendered), sum, count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,11 +49,19 @@ impl JobMetrics {
     }
 
     pub fn add_error(&self, code: &str) {
-        *self.errors.lock().unwrap_or_else(|p| p.into_inner()).entry(code.to_string()).or_default() += 1;
+        *self
+            .errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(code.to_string())
+            .or_default() += 1;
     }
 
     pub fn errors(&self) -> BTreeMap<String, u64> {
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A run of `kind` ended after `seconds`.
@@ -65,6 +75,9 @@ impl JobMetrics {
     }
 
     pub fn durations(&self) -> BTreeMap<&'static str, Histogram> {
-        self.durations.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.durations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }

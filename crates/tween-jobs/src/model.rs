@@ -151,7 +151,10 @@ impl JobState {
 
     /// Done, failed or cancelled: nothing will change any more.
     pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Done | JobState::Failed | JobState::Cancelled
+        )
     }
 }
 
@@ -174,8 +177,18 @@ pub struct JobProgress {
 impl JobProgress {
     /// Progress from the counts and the seconds spent.
     pub fn compute(done: u64, total: Option<u64>, elapsed_s: f64) -> Self {
-        let fps = if elapsed_s > 0.0 { done as f64 / elapsed_s } else { 0.0 };
-        let fraction = total.map(|t| if t == 0 { 1.0 } else { (done as f64 / t as f64).min(1.0) });
+        let fps = if elapsed_s > 0.0 {
+            done as f64 / elapsed_s
+        } else {
+            0.0
+        };
+        let fraction = total.map(|t| {
+            if t == 0 {
+                1.0
+            } else {
+                (done as f64 / t as f64).min(1.0)
+            }
+        });
         let eta_s = match total {
             Some(t) if fps > 0.0 => Some(t.saturating_sub(done) as f64 / fps),
             _ => None,

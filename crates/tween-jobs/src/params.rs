@@ -193,7 +193,10 @@ impl Params {
                 }
                 if let Some(frames) = p.frames {
                     if frames < 2 {
-                        return Err(ParamError::new("frames", "must be at least 2 (the two images)"));
+                        return Err(ParamError::new(
+                            "frames",
+                            "must be at least 2 (the two images)",
+                        ));
                     }
                     if frames > 100_000 {
                         return Err(ParamError::new("frames", "must be at most 100000"));
@@ -217,7 +220,10 @@ impl Params {
             Params::Interpolate(p) => {
                 if let Some(f) = p.factor {
                     if !matches!(f, 2 | 4 | 8 | 16) {
-                        return Err(ParamError::new("factor", format!("must be 2, 4, 8 or 16, not {f}")));
+                        return Err(ParamError::new(
+                            "factor",
+                            format!("must be 2, 4, 8 or 16, not {f}"),
+                        ));
                     }
                 }
                 if p.factor.is_some() && p.fps.is_some() {
@@ -265,24 +271,37 @@ fn check_input(field: &str, input: &InputRef) -> Result<(), ParamError> {
         InputRef::Upload { upload } if upload.is_empty() => {
             Err(ParamError::new(field, "the upload id is empty"))
         }
-        InputRef::Path { path } if path.is_empty() => Err(ParamError::new(field, "the path is empty")),
-        InputRef::Job { job, file } if job.is_empty() || file.is_empty() => {
-            Err(ParamError::new(field, "a job result needs both job and file"))
+        InputRef::Path { path } if path.is_empty() => {
+            Err(ParamError::new(field, "the path is empty"))
         }
+        InputRef::Job { job, file } if job.is_empty() || file.is_empty() => Err(ParamError::new(
+            field,
+            "a job result needs both job and file",
+        )),
         _ => Ok(()),
     }
 }
 
 fn upscale_step(prefix: &str, scale: u32, color_fix: &str) -> Result<(), ParamError> {
     if !matches!(scale, 2 | 4) {
-        return Err(ParamError::new(format!("{prefix}scale"), format!("must be 2 or 4, not {scale}")));
+        return Err(ParamError::new(
+            format!("{prefix}scale"),
+            format!("must be 2 or 4, not {scale}"),
+        ));
     }
-    one_of(&format!("{prefix}color_fix"), color_fix, &["none", "adain", "wavelet"])
+    one_of(
+        &format!("{prefix}color_fix"),
+        color_fix,
+        &["none", "adain", "wavelet"],
+    )
 }
 
 fn range(field: &str, v: u32, lo: u32, hi: u32) -> Result<(), ParamError> {
     if v < lo || v > hi {
-        return Err(ParamError::new(field, format!("must be between {lo} and {hi}, not {v}")));
+        return Err(ParamError::new(
+            field,
+            format!("must be between {lo} and {hi}, not {v}"),
+        ));
     }
     Ok(())
 }
@@ -303,12 +322,18 @@ fn rate(field: &str, v: &str) -> Result<(), ParamError> {
         Some((n, d)) => {
             matches!((n.trim().parse::<u64>(), d.trim().parse::<u64>()), (Ok(n), Ok(d)) if n > 0 && d > 0)
         }
-        None => v.trim().parse::<f64>().is_ok_and(|f| f.is_finite() && f > 0.0 && f <= 1000.0),
+        None => v
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|f| f.is_finite() && f > 0.0 && f <= 1000.0),
     };
     if ok {
         Ok(())
     } else {
-        Err(ParamError::new(field, format!("{v:?} is not a frame rate (e.g. 25, 59.94, 30000/1001)")))
+        Err(ParamError::new(
+            field,
+            format!("{v:?} is not a frame rate (e.g. 25, 59.94, 30000/1001)"),
+        ))
     }
 }
 
@@ -371,19 +396,35 @@ mod tests {
 
     #[test]
     fn problems_name_the_field() {
-        let e = Params::parse(JobKind::Extract, &json!({"input": {"path": "a.mp4"}, "start": 9, "end": 3}))
-            .unwrap_err();
+        let e = Params::parse(
+            JobKind::Extract,
+            &json!({"input": {"path": "a.mp4"}, "start": 9, "end": 3}),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "start");
-        let e = Params::parse(JobKind::Interpolate, &json!({"input": {"path": "a.mp4"}, "factor": 3}))
-            .unwrap_err();
+        let e = Params::parse(
+            JobKind::Interpolate,
+            &json!({"input": {"path": "a.mp4"}, "factor": 3}),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "factor");
-        let e = Params::parse(JobKind::Extract, &json!({"input": {"path": "a.mp4"}, "end": 3})).unwrap_err();
+        let e = Params::parse(
+            JobKind::Extract,
+            &json!({"input": {"path": "a.mp4"}, "end": 3}),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "start", "{e}");
-        let e = Params::parse(JobKind::Chain, &json!({"inputs": [{"path": "a.mp4"}], "passes": 1}))
-            .unwrap_err();
+        let e = Params::parse(
+            JobKind::Chain,
+            &json!({"inputs": [{"path": "a.mp4"}], "passes": 1}),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "inputs");
-        let e = Params::parse(JobKind::Pair, &json!({"first": {"path": "a"}, "second": {"path": "b"}, "fps": "x"}))
-            .unwrap_err();
+        let e = Params::parse(
+            JobKind::Pair,
+            &json!({"first": {"path": "a"}, "second": {"path": "b"}, "fps": "x"}),
+        )
+        .unwrap_err();
         assert_eq!(e.field, "fps");
     }
 
@@ -396,6 +437,12 @@ mod tests {
         .unwrap();
         let inputs = p.inputs();
         assert_eq!(inputs.len(), 3);
-        assert_eq!(inputs[2].1, &InputRef::Job { job: "j_1".into(), file: "end.png".into() });
+        assert_eq!(
+            inputs[2].1,
+            &InputRef::Job {
+                job: "j_1".into(),
+                file: "end.png".into()
+            }
+        );
     }
 }

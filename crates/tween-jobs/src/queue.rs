@@ -45,7 +45,10 @@ impl JobQueue {
         let store = JobStore::open(&storage.root().join("jobs.db"))?;
         let requeued = store.requeue_interrupted()?;
         if requeued > 0 {
-            tracing::info!(requeued, "jobs interrupted by the last shutdown are queued again");
+            tracing::info!(
+                requeued,
+                "jobs interrupted by the last shutdown are queued again"
+            );
         }
         let queue = JobQueue {
             store,
@@ -60,24 +63,35 @@ impl JobQueue {
     }
 
     /// Checks and queues a job.
-    pub fn submit(&self, kind: JobKind, params: &serde_json::Value, client: &str) -> Result<Job, JobsError> {
+    pub fn submit(
+        &self,
+        kind: JobKind,
+        params: &serde_json::Value,
+        client: &str,
+    ) -> Result<Job, JobsError> {
         let typed = Params::parse(kind, params)?;
         for (field, input) in typed.inputs() {
             self.resolve(&field, input)?;
         }
-        let job = self.store.insert(&JobId::new(), kind, &typed.to_value(), client)?;
+        let job = self
+            .store
+            .insert(&JobId::new(), kind, &typed.to_value(), client)?;
         self.notify();
         Ok(job)
     }
 
     /// The local file an input names.
     pub fn resolve(&self, field: &str, input: &InputRef) -> Result<PathBuf, JobsError> {
-        self.resolver.resolve(&self.store, &self.storage, field, input)
+        self.resolver
+            .resolve(&self.store, &self.storage, field, input)
     }
 
     /// A job, with live progress when it is running.
     pub fn get(&self, id: &JobId) -> Result<Job, JobsError> {
-        let mut job = self.store.get(id)?.ok_or_else(|| JobsError::JobNotFound(id.to_string()))?;
+        let mut job = self
+            .store
+            .get(id)?
+            .ok_or_else(|| JobsError::JobNotFound(id.to_string()))?;
         if job.state == JobState::Running {
             if let Some(p) = self.live.progress(id) {
                 job.progress = p;
@@ -146,7 +160,15 @@ impl JobQueue {
     }
 
     /// Stores a received file (now under `tmp/`) as an upload.
-    pub fn add_upload(&self, tmp: &Path, id: &UploadId, client_name: &str, kind: &str, info: serde_json::Value, client: &str) -> Result<Upload, JobsError> {
+    pub fn add_upload(
+        &self,
+        tmp: &Path,
+        id: &UploadId,
+        client_name: &str,
+        kind: &str,
+        info: serde_json::Value,
+        client: &str,
+    ) -> Result<Upload, JobsError> {
         let ext = crate::storage::safe_extension(client_name);
         let key = Storage::upload_key(id, &ext);
         let size = self.storage.commit_file(tmp, &key)?;
@@ -165,7 +187,9 @@ impl JobQueue {
     }
 
     pub fn get_upload(&self, id: &UploadId) -> Result<Upload, JobsError> {
-        self.store.get_upload(id)?.ok_or_else(|| JobsError::UploadNotFound(id.to_string()))
+        self.store
+            .get_upload(id)?
+            .ok_or_else(|| JobsError::UploadNotFound(id.to_string()))
     }
 
     /// Wakes idle workers: there is work.
@@ -183,7 +207,9 @@ impl JobQueue {
             *seen = *guard;
             return;
         }
-        let (guard, _) = cv.wait_timeout(guard, timeout).unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = cv
+            .wait_timeout(guard, timeout)
+            .unwrap_or_else(|p| p.into_inner());
         *seen = *guard;
     }
 }

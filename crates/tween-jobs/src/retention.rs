@@ -18,7 +18,11 @@ pub struct Cleaned {
 
 /// Removes what is older than `retention`; `tmp/` entries not touched for
 /// `tmp_age` (and not belonging to a running job) go too.
-pub fn cleanup(queue: &JobQueue, retention: Duration, tmp_age: Duration) -> Result<Cleaned, JobsError> {
+pub fn cleanup(
+    queue: &JobQueue,
+    retention: Duration,
+    tmp_age: Duration,
+) -> Result<Cleaned, JobsError> {
     let before = now_ms() - retention.as_millis() as i64;
     let mut cleaned = Cleaned::default();
     for id in queue.store.finished_before(before)? {
@@ -31,7 +35,9 @@ pub fn cleanup(queue: &JobQueue, retention: Duration, tmp_age: Duration) -> Resu
         if active.iter().any(|p| p.contains(upload.id.as_str())) {
             continue;
         }
-        queue.storage.delete_prefix(&format!("uploads/{}", upload.id))?;
+        queue
+            .storage
+            .delete_prefix(&format!("uploads/{}", upload.id))?;
         queue.store.delete_upload(&upload.id)?;
         cleaned.uploads += 1;
     }
@@ -54,7 +60,10 @@ pub fn clean_tmp(queue: &JobQueue, age: Duration) -> Result<usize, JobsError> {
         if running.iter().any(|id| id.as_str() == name) {
             continue;
         }
-        let modified = entry.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
+        let modified = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         if modified.elapsed().unwrap_or(Duration::MAX) < age {
             continue;
         }

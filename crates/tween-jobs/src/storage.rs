@@ -134,7 +134,9 @@ impl Storage {
         });
         // The emptied folder (`results/JOB`, `uploads/ID`) goes too; the
         // top-level folders stay.
-        if folder.starts_with(&self.root) && folder.components().count() > self.root.components().count() + 1 {
+        if folder.starts_with(&self.root)
+            && folder.components().count() > self.root.components().count() + 1
+        {
             let _ = std::fs::remove_dir(&folder);
         }
         deleted
@@ -164,7 +166,10 @@ impl Storage {
             action: "is outside the data folder",
             source: std::io::Error::other("outside the data folder"),
         })?;
-        Ok(Key::from_iter(rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned())))
+        Ok(Key::from_iter(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        ))
     }
 }
 
@@ -209,7 +214,16 @@ mod tests {
     #[test]
     fn names_and_extensions_cannot_climb() {
         assert!(checked_name("result.mp4").is_ok());
-        for bad in ["../x", "..", ".", "a/b", "a\\b", "", ".hidden", "/etc/passwd"] {
+        for bad in [
+            "../x",
+            "..",
+            ".",
+            "a/b",
+            "a\\b",
+            "",
+            ".hidden",
+            "/etc/passwd",
+        ] {
             assert!(checked_name(bad).is_err(), "{bad}");
         }
         assert_eq!(safe_extension("../../etc/passwd"), "");

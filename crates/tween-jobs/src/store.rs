@@ -57,7 +57,9 @@ pub struct JobStore {
 
 impl std::fmt::Debug for JobStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobStore").field("path", &self.path).finish()
+        f.debug_struct("JobStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -88,14 +90,21 @@ impl JobStore {
     }
 
     /// Adds a queued job.
-    pub fn insert(&self, id: &JobId, kind: JobKind, params: &serde_json::Value, client: &str) -> Result<Job, JobsError> {
+    pub fn insert(
+        &self,
+        id: &JobId,
+        kind: JobKind,
+        params: &serde_json::Value,
+        client: &str,
+    ) -> Result<Job, JobsError> {
         self.conn()
             .execute(
                 "INSERT INTO jobs (id, kind, state, params, client, created_at) VALUES (?1, ?2, 'queued', ?3, ?4, ?5)",
                 params![id.as_str(), kind.as_str(), params.to_string(), client, now_ms()],
             )
             .map_err(self.err())?;
-        self.get(id)?.ok_or_else(|| JobsError::JobNotFound(id.to_string()))
+        self.get(id)?
+            .ok_or_else(|| JobsError::JobNotFound(id.to_string()))
     }
 
     pub fn get(&self, id: &JobId) -> Result<Option<Job>, JobsError> {
@@ -180,7 +189,12 @@ impl JobStore {
     }
 
     /// A job failed (or was cancelled: `state` Cancelled, error None).
-    pub fn end(&self, id: &JobId, state: JobState, error: Option<&ErrorInfo>) -> Result<(), JobsError> {
+    pub fn end(
+        &self,
+        id: &JobId,
+        state: JobState,
+        error: Option<&ErrorInfo>,
+    ) -> Result<(), JobsError> {
         self.conn()
             .execute(
                 "UPDATE jobs SET state = ?2, finished_at = ?3, error_code = ?4, error_message = ?5 WHERE id = ?1",
@@ -256,7 +270,10 @@ impl JobStore {
         Ok(JobState::ALL
             .into_iter()
             .map(|s| {
-                let n = rows.iter().find(|(name, _)| name == s.as_str()).map_or(0, |r| r.1);
+                let n = rows
+                    .iter()
+                    .find(|(name, _)| name == s.as_str())
+                    .map_or(0, |r| r.1);
                 (s, n as u64)
             })
             .collect())
@@ -297,7 +314,9 @@ impl JobStore {
         let mut stmt = conn
             .prepare("SELECT id FROM jobs WHERE state = 'running'")
             .map_err(self.err())?;
-        let rows = stmt.query_map([], |r| Ok(JobId(r.get(0)?))).map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok(JobId(r.get(0)?)))
+            .map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
@@ -338,7 +357,9 @@ impl JobStore {
         let mut stmt = conn
             .prepare("SELECT id, name, size, kind, info, stored, client, created_at FROM uploads WHERE created_at < ?1")
             .map_err(self.err())?;
-        let rows = stmt.query_map([before_ms], upload_from_row).map_err(self.err())?;
+        let rows = stmt
+            .query_map([before_ms], upload_from_row)
+            .map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
@@ -428,7 +449,8 @@ mod tests {
         let (_d, s) = store();
         let a = JobId::new();
         let b = JobId::new();
-        s.insert(&a, JobKind::Extract, &json!({"x": 1}), "c1").unwrap();
+        s.insert(&a, JobKind::Extract, &json!({"x": 1}), "c1")
+            .unwrap();
         s.insert(&b, JobKind::Pair, &json!({}), "c1").unwrap();
         let first = s.claim_next().unwrap().unwrap();
         assert_eq!(first.id, a);
@@ -447,9 +469,11 @@ mod tests {
         let id = JobId::new();
         {
             let s = JobStore::open(&path).unwrap();
-            s.insert(&id, JobKind::Interpolate, &json!({}), "c").unwrap();
+            s.insert(&id, JobKind::Interpolate, &json!({}), "c")
+                .unwrap();
             s.claim_next().unwrap().unwrap();
-            s.set_progress(&id, &JobProgress::compute(10, Some(20), 1.0)).unwrap();
+            s.set_progress(&id, &JobProgress::compute(10, Some(20), 1.0))
+                .unwrap();
         }
         let s = JobStore::open(&path).unwrap();
         assert_eq!(s.requeue_interrupted().unwrap(), 1);
@@ -471,8 +495,18 @@ mod tests {
         assert_eq!(job.state, JobState::Cancelled);
         assert!(job.finished_at.is_some());
         let counts = s.count_by_state().unwrap();
-        assert_eq!(counts.iter().find(|c| c.0 == JobState::Cancelled).unwrap().1, 1);
-        assert_eq!(counts.iter().find(|c| c.0 == JobState::Queued).unwrap().1, 0);
+        assert_eq!(
+            counts
+                .iter()
+                .find(|c| c.0 == JobState::Cancelled)
+                .unwrap()
+                .1,
+            1
+        );
+        assert_eq!(
+            counts.iter().find(|c| c.0 == JobState::Queued).unwrap().1,
+            0
+        );
     }
 
     #[test]
@@ -487,8 +521,13 @@ mod tests {
             content_type: "video/mp4".into(),
             url: "/x".into(),
         };
-        s.finish(&a, std::slice::from_ref(&r), Some(&json!({"codec": "h264"})), &JobProgress::compute(5, Some(5), 1.0))
-            .unwrap();
+        s.finish(
+            &a,
+            std::slice::from_ref(&r),
+            Some(&json!({"codec": "h264"})),
+            &JobProgress::compute(5, Some(5), 1.0),
+        )
+        .unwrap();
         let job = s.get(&a).unwrap().unwrap();
         assert_eq!(job.state, JobState::Done);
         assert_eq!(job.results, vec![r]);
@@ -497,8 +536,15 @@ mod tests {
         let b = JobId::new();
         s.insert(&b, JobKind::Reencode, &json!({}), "c").unwrap();
         s.claim_next().unwrap();
-        s.end(&b, JobState::Failed, Some(&ErrorInfo { code: "bad_input".into(), message: "x.mp4: no video".into() }))
-            .unwrap();
+        s.end(
+            &b,
+            JobState::Failed,
+            Some(&ErrorInfo {
+                code: "bad_input".into(),
+                message: "x.mp4: no video".into(),
+            }),
+        )
+        .unwrap();
         let job = s.get(&b).unwrap().unwrap();
         assert_eq!(job.error.unwrap().code, "bad_input");
         assert_eq!(s.list(Some(JobState::Failed), 10).unwrap().len(), 1);

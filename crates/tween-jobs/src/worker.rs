@@ -106,7 +106,9 @@ impl RunProgress<'_> {
             (p, save, send)
         };
         if send {
-            self.queue.live.publish(&self.id, JobEvent::Progress(p.clone()));
+            self.queue
+                .live
+                .publish(&self.id, JobEvent::Progress(p.clone()));
         }
         if save {
             if let Err(e) = self.queue.store.set_progress(&self.id, &p) {
@@ -146,7 +148,9 @@ pub struct WorkerPool {
 
 impl std::fmt::Debug for WorkerPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorkerPool").field("threads", &self.threads.len()).finish()
+        f.debug_struct("WorkerPool")
+            .field("threads", &self.threads.len())
+            .finish()
     }
 }
 
@@ -221,7 +225,9 @@ fn worker_loop(queue: &JobQueue, runner: &dyn JobRunner, stopping: &AtomicBool) 
 fn run_one(queue: &JobQueue, runner: &dyn JobRunner, job: Job) {
     let id = job.id.clone();
     let stop = queue.live.start(&id);
-    queue.live.publish(&id, JobEvent::State(Box::new(job.clone())));
+    queue
+        .live
+        .publish(&id, JobEvent::State(Box::new(job.clone())));
     tracing::info!(job = %id, kind = job.kind.as_str(), attempt = job.attempts, "job started");
     let began = Instant::now();
     let outcome = prepare_and_run(queue, runner, &job, &stop);
@@ -269,8 +275,14 @@ fn run_one(queue: &JobQueue, runner: &dyn JobRunner, job: Job) {
 type RunOk = (JobOutput, JobProgress, PathBuf);
 type RunErr = (JobError, Option<PathBuf>);
 
-fn prepare_and_run(queue: &JobQueue, runner: &dyn JobRunner, job: &Job, stop: &Arc<StopFlag>) -> Result<RunOk, RunErr> {
-    let params = Params::parse(job.kind, &job.params).map_err(|e| (JobError::new("bad_params", e.to_string()), None))?;
+fn prepare_and_run(
+    queue: &JobQueue,
+    runner: &dyn JobRunner,
+    job: &Job,
+    stop: &Arc<StopFlag>,
+) -> Result<RunOk, RunErr> {
+    let params = Params::parse(job.kind, &job.params)
+        .map_err(|e| (JobError::new("bad_params", e.to_string()), None))?;
     let dir = queue
         .storage
         .tmp_dir(job.id.as_str())
@@ -302,7 +314,10 @@ fn prepare_and_run(queue: &JobQueue, runner: &dyn JobRunner, job: &Job, stop: &A
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown panic");
-            Err(JobError::new("internal", format!("the worker stopped unexpectedly: {msg}")))
+            Err(JobError::new(
+                "internal",
+                format!("the worker stopped unexpectedly: {msg}"),
+            ))
         }
     };
     match result {
@@ -311,7 +326,13 @@ fn prepare_and_run(queue: &JobQueue, runner: &dyn JobRunner, job: &Job, stop: &A
     }
 }
 
-fn finish(queue: &JobQueue, job: &Job, output: &JobOutput, progress: &JobProgress, dir: &Path) -> Result<(), crate::JobsError> {
+fn finish(
+    queue: &JobQueue,
+    job: &Job,
+    output: &JobOutput,
+    progress: &JobProgress,
+    dir: &Path,
+) -> Result<(), crate::JobsError> {
     let files = match queue.storage.commit_results(&job.id, dir) {
         Ok(files) => files,
         Err(e) => {
@@ -335,12 +356,17 @@ fn finish(queue: &JobQueue, job: &Job, output: &JobOutput, progress: &JobProgres
             size,
         })
         .collect();
-    queue.store.finish(&job.id, &results, output.info.as_ref(), progress)
+    queue
+        .store
+        .finish(&job.id, &results, output.info.as_ref(), progress)
 }
 
 /// The media type of a result, from its extension.
 pub fn content_type(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "mp4" | "m4v" => "video/mp4",
         "mkv" => "video/x-matroska",

@@ -38,7 +38,12 @@ pub enum BatchOp {
 }
 
 impl BatchOp {
-    fn run(&self, input: &Path, output: &Path, progress: &dyn Progress) -> Result<Report, OpsError> {
+    fn run(
+        &self,
+        input: &Path,
+        output: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Report, OpsError> {
         match self {
             BatchOp::Process(t) => {
                 let req = ProcessRequest {
@@ -110,17 +115,32 @@ fn default_ext() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum FileOutcome {
-    Done { output: PathBuf, frames: u64, seconds: f64 },
-    Skipped { output: PathBuf },
-    Failed { error: String },
+    Done {
+        output: PathBuf,
+        frames: u64,
+        seconds: f64,
+    },
+    Skipped {
+        output: PathBuf,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// Progress of a batch, for the front end.
 #[derive(Debug)]
 pub enum BatchEvent<'a> {
     /// Work on file `index` (of `total`) begins.
-    Started { index: usize, total: usize, input: &'a Path },
-    Finished { input: &'a Path, outcome: &'a FileOutcome },
+    Started {
+        index: usize,
+        total: usize,
+        input: &'a Path,
+    },
+    Finished {
+        input: &'a Path,
+        outcome: &'a FileOutcome,
+    },
 }
 
 /// The batch's summary.
@@ -261,7 +281,11 @@ impl BatchRequest {
     /// for images).
     pub fn output_for(&self, input: &Path) -> PathBuf {
         let stem = input.file_stem().unwrap_or_default().to_string_lossy();
-        let ext = if crate::stills::is_image(input) { "png" } else { &self.extension };
+        let ext = if crate::stills::is_image(input) {
+            "png"
+        } else {
+            &self.extension
+        };
         self.output_dir.join(format!("{stem}.{ext}"))
     }
 }
@@ -288,9 +312,17 @@ pub fn batch(
     let total = inputs.len();
     let mut taken = std::collections::HashMap::new();
     for (index, input) in inputs.iter().enumerate() {
-        on_event(BatchEvent::Started { index, total, input });
+        on_event(BatchEvent::Started {
+            index,
+            total,
+            input,
+        });
         let output = req.output_for(input);
-        let name = output.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = output
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         // Two inputs with one stem (a.mp4, a.mkv) would share an output.
         let result = match taken.insert(name.clone(), input.clone()) {
             Some(first) => {
@@ -309,12 +341,17 @@ pub fn batch(
                 summary.cancelled = true;
                 break;
             }
-            Err(e) => FileOutcome::Failed { error: e.to_string() },
+            Err(e) => FileOutcome::Failed {
+                error: e.to_string(),
+            },
         };
         if matches!(outcome, FileOutcome::Done { .. }) {
             record.save(&record_path)?;
         }
-        on_event(BatchEvent::Finished { input, outcome: &outcome });
+        on_event(BatchEvent::Finished {
+            input,
+            outcome: &outcome,
+        });
         summary.files.push((input.clone(), outcome));
     }
     summary.seconds = started.elapsed().as_secs_f64();
@@ -332,7 +369,11 @@ fn one_file(
 ) -> Result<FileOutcome, OpsError> {
     let (size, mtime) = stamp(input)?;
     let entry = Entry {
-        input: input.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+        input: input
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
         input_size: size,
         input_mtime_ns: mtime,
         options: options.to_string(),
@@ -340,13 +381,22 @@ fn one_file(
     };
     if output.exists() && !req.overwrite {
         match record.outputs.get(name) {
-            Some(done) if Entry { frames: done.frames, ..entry.clone() } == *done => {
+            Some(done)
+                if Entry {
+                    frames: done.frames,
+                    ..entry.clone()
+                } == *done =>
+            {
                 if verified(output, done.frames) {
-                    return Ok(FileOutcome::Skipped { output: output.to_path_buf() });
+                    return Ok(FileOutcome::Skipped {
+                        output: output.to_path_buf(),
+                    });
                 }
                 tracing::warn!(output = %output.display(), "recorded as done but does not verify: redoing it");
             }
-            Some(_) => tracing::info!(output = %output.display(), "input or options changed: redoing it"),
+            Some(_) => {
+                tracing::info!(output = %output.display(), "input or options changed: redoing it")
+            }
             None => {
                 return Err(OpsError::Output(format!(
                     "{}: exists but was not made by this batch; move it away or use --overwrite",
@@ -385,10 +435,14 @@ fn verified(output: &Path, frames: u64) -> bool {
 /// Removes `.NAME.partial-PID.EXT` files whose process is gone (a run killed
 /// with SIGKILL or a power cut leaves them).
 fn remove_stale_partials(dir: &Path) {
-    let Ok(read) = std::fs::read_dir(dir) else { return };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in read.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = partial_pid(&name) else { continue };
+        let Some(pid) = partial_pid(&name) else {
+            continue;
+        };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
             tracing::info!(file = %e.path().display(), "removing a temporary file left by an interrupted run");
             let _ = std::fs::remove_file(e.path());
@@ -425,10 +479,16 @@ mod tests {
         let mut b = a.clone();
         b.input = "b.mp4".into();
         b.interpolate.as_mut().unwrap().model.threads = Some(1);
-        assert_eq!(BatchOp::Process(a.clone()).fingerprint(), BatchOp::Process(b).fingerprint());
+        assert_eq!(
+            BatchOp::Process(a.clone()).fingerprint(),
+            BatchOp::Process(b).fingerprint()
+        );
         let mut c = a.clone();
         c.interpolate.as_mut().unwrap().factor = Some(4);
-        assert_ne!(BatchOp::Process(a).fingerprint(), BatchOp::Process(c).fingerprint());
+        assert_ne!(
+            BatchOp::Process(a).fingerprint(),
+            BatchOp::Process(c).fingerprint()
+        );
     }
 
     #[test]
@@ -441,9 +501,17 @@ mod tests {
             extension: "mp4".into(),
             overwrite: false,
         };
-        for out in [dir.path().join("out"), dir.path().join("a/b"), dir.path().to_path_buf()] {
+        for out in [
+            dir.path().join("out"),
+            dir.path().join("a/b"),
+            dir.path().to_path_buf(),
+        ] {
             let e = req(out.clone()).check_dirs().unwrap_err().to_string();
-            assert!(e.contains("inside the input folder"), "{}: {e}", out.display());
+            assert!(
+                e.contains("inside the input folder"),
+                "{}: {e}",
+                out.display()
+            );
         }
         let other = tempfile::tempdir().unwrap();
         req(other.path().join("new")).check_dirs().unwrap();

@@ -158,7 +158,9 @@ pub(crate) fn interpolate_with(
     }
     let rate_in = info.frame_rate;
     let rate_out = match rate {
-        Some(r) => r.resolve(rate_in).map_err(|e| OpsError::Params(e.to_string()))?,
+        Some(r) => r
+            .resolve(rate_in)
+            .map_err(|e| OpsError::Params(e.to_string()))?,
         None => rate_in,
     };
     let start = head[0].time;

@@ -69,6 +69,9 @@ pub struct ModelSpec {
     pub pad_policy: Option<PadPolicyName>,
     pub models_dir: Option<PathBuf>,
     pub threads: Option<usize>,
+    /// RIFE's float type: "fp32" (default), "fp16", "bf16" — where the
+    /// hardware runs it (ONNX Runtime's CPU provider: fp32 only).
+    pub precision: Option<String>,
 }
 
 impl Default for ModelSpec {
@@ -87,6 +90,7 @@ impl ModelSpec {
             pad_policy: None,
             models_dir: None,
             threads: None,
+            precision: None,
         }
     }
 }
@@ -122,8 +126,8 @@ pub fn build_interpolator(req: &ModelSpec) -> Result<Box<dyn Interpolator>> {
         if req.weights.is_some() {
             bail!("--weights is for RIFE models; --model {name} takes no weights");
         }
-        if req.scale.is_some() || req.pad_policy.is_some() {
-            bail!("--scale and --pad-policy are for RIFE models, not --model {name}");
+        if req.scale.is_some() || req.pad_policy.is_some() || req.precision.is_some() {
+            bail!("--scale, --pad-policy and --precision are for RIFE models, not --model {name}");
         }
         return Ok(interp);
     }
@@ -136,7 +140,12 @@ pub fn build_interpolator(req: &ModelSpec) -> Result<Box<dyn Interpolator>> {
             Some(PadPolicyName::Practical) => PadPolicy::Practical,
         },
         threads: req.threads,
-        ..RifeOptions::default()
+        precision: match req.precision.as_deref() {
+            None => tween_nn::engine::Precision::Fp32,
+            Some(p) => p
+                .parse()
+                .map_err(|e| OpsError::Params(format!("--precision: {e}")))?,
+        },
     };
     if !tween_nn::interpolator::SCALES.contains(&options.scale) {
         bail!(

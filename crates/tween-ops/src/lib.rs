@@ -36,9 +36,11 @@ pub use interpolators::{
     build_interpolator, ModelSpec, PadPolicyName, KNOWN as KNOWN_INTERPOLATORS,
 };
 pub use output::PendingOutput;
-pub use process::{process, upscale, Interpolation, ProcessRequest};
 pub use pair::{estimate_pair, pair, Estimate, PairRequest};
+pub use process::{process, upscale, Interpolation, ProcessRequest};
 pub use reencode::{reencode, ColorChoice, ReencodeRequest};
 pub use report::Report;
 pub use transition::ResizeMode;
-pub use upscalers::{build_upscaler, ColorFixName, UpscaleSpec, UpscaleStage, KNOWN as KNOWN_UPSCALERS};
+pub use upscalers::{
+    build_upscaler, ColorFixName, UpscaleSpec, UpscaleStage, KNOWN as KNOWN_UPSCALERS,
+};

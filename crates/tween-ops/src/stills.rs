@@ -67,7 +67,11 @@ pub(crate) fn upscale_image(
     spec: &crate::UpscaleSpec,
 ) -> Result<crate::Report, OpsError> {
     let started = std::time::Instant::now();
-    let ext = req.output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let ext = req
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
     if !ext.eq_ignore_ascii_case("png") {
         return Err(OpsError::Params(format!(
             "{}: an upscaled image is written as PNG; name the output .png",

@@ -14,12 +14,30 @@ use crate::OpsError;
 
 /// The upscalers this build knows, for help and error messages.
 pub const KNOWN: &[(&str, &str)] = &[
-    ("lanczos", "Lanczos3 resampling, the default; needs no weights"),
-    ("RealESRGAN_x4plus", "Real-ESRGAN RRDBNet ×4 (--weights RealESRGAN_x4plus.pth)"),
-    ("RealESRGAN_x2plus", "Real-ESRGAN RRDBNet ×2 (--weights RealESRGAN_x2plus.pth)"),
-    ("RealESRGAN_x4plus_anime_6B", "Real-ESRGAN RRDBNet 6 blocks ×4, for anime"),
-    ("realesr-general-x4v3", "SRVGGNetCompact ×4, general; --denoise 0..1 blends its wdn twin"),
-    ("realesr-animevideov3", "SRVGGNetCompact ×4, for anime video"),
+    (
+        "lanczos",
+        "Lanczos3 resampling, the default; needs no weights",
+    ),
+    (
+        "RealESRGAN_x4plus",
+        "Real-ESRGAN RRDBNet ×4 (--weights RealESRGAN_x4plus.pth)",
+    ),
+    (
+        "RealESRGAN_x2plus",
+        "Real-ESRGAN RRDBNet ×2 (--weights RealESRGAN_x2plus.pth)",
+    ),
+    (
+        "RealESRGAN_x4plus_anime_6B",
+        "Real-ESRGAN RRDBNet 6 blocks ×4, for anime",
+    ),
+    (
+        "realesr-general-x4v3",
+        "SRVGGNetCompact ×4, general; --denoise 0..1 blends its wdn twin",
+    ),
+    (
+        "realesr-animevideov3",
+        "SRVGGNetCompact ×4, for anime video",
+    ),
     ("any", "whatever Real-ESRGAN network the --weights hold"),
 ];
 
@@ -107,11 +125,14 @@ impl UpscaleStage {
 
     /// Upscales `frame` and corrects its colour against it.
     pub fn apply(&self, frame: &Frame) -> Result<Frame, OpsError> {
-        let big = self.upscaler.upscale(frame).map_err(|e| OpsError::Stopped {
-            path: PathBuf::from(self.upscaler.name()),
-            what: "upscaling",
-            message: e.to_string(),
-        })?;
+        let big = self
+            .upscaler
+            .upscale(frame)
+            .map_err(|e| OpsError::Stopped {
+                path: PathBuf::from(self.upscaler.name()),
+                what: "upscaling",
+                message: e.to_string(),
+            })?;
         self.color_fix
             .apply(&big, frame)
             .map_err(|e| OpsError::Stopped {
@@ -133,7 +154,9 @@ pub fn build_upscaler(spec: &UpscaleSpec) -> Result<UpscaleStage, OpsError> {
     }
     if let Some(d) = spec.denoise {
         if !(0.0..=1.0).contains(&d) {
-            return Err(OpsError::Params(format!("--denoise must be between 0 and 1 (got {d})")));
+            return Err(OpsError::Params(format!(
+                "--denoise must be between 0 and 1 (got {d})"
+            )));
         }
     }
     let upscaler: Box<dyn Upscaler> = match spec.model.as_str() {
@@ -154,10 +177,14 @@ pub fn build_upscaler(spec: &UpscaleSpec) -> Result<UpscaleStage, OpsError> {
                 ))
             })?;
             if !weights.is_file() {
-                return Err(OpsError::Model(format!("--weights {}: no such file", weights.display())));
+                return Err(OpsError::Model(format!(
+                    "--weights {}: no such file",
+                    weights.display()
+                )));
             }
-            let runtime = Runtime::load(&RuntimeConfig::default())
-                .map_err(|e| OpsError::Model(format!("--model {name} runs on ONNX Runtime: {e}")))?;
+            let runtime = Runtime::load(&RuntimeConfig::default()).map_err(|e| {
+                OpsError::Model(format!("--model {name} runs on ONNX Runtime: {e}"))
+            })?;
             let options = UpscaleOptions {
                 tile: spec.tile,
                 tile_pad: spec.tile_pad,

@@ -18,10 +18,9 @@ pub async fn serve(
     attachment: Option<&str>,
 ) -> ApiResult<Response<Body>> {
     let storage = &state.queue.storage;
-    let size = storage
-        .size(key)
-        .await?
-        .ok_or_else(|| ApiError::not_found("The file is gone (removed by retention or deleted)."))?;
+    let size = storage.size(key).await?.ok_or_else(|| {
+        ApiError::not_found("The file is gone (removed by retention or deleted).")
+    })?;
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         Some(r) => match parse_range(r, size) {
             Some(r) => Some(r),
@@ -39,7 +38,10 @@ pub async fn serve(
         .header(header::CONTENT_TYPE, content_type)
         .header(header::ACCEPT_RANGES, "bytes");
     if let Some(name) = attachment {
-        let value = format!("attachment; filename=\"{}\"", name.replace(['"', '\\'], "_"));
+        let value = format!(
+            "attachment; filename=\"{}\"",
+            name.replace(['"', '\\'], "_")
+        );
         if let Ok(v) = HeaderValue::from_str(&value) {
             builder = builder.header(header::CONTENT_DISPOSITION, v);
         }
@@ -52,11 +54,18 @@ pub async fn serve(
     let builder = match range {
         Some(r) => builder
             .status(StatusCode::PARTIAL_CONTENT)
-            .header(header::CONTENT_RANGE, format!("bytes {}-{}/{size}", r.start, r.end - 1))
+            .header(
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{size}", r.start, r.end - 1),
+            )
             .header(header::CONTENT_LENGTH, r.end - r.start),
-        None => builder.status(StatusCode::OK).header(header::CONTENT_LENGTH, size),
+        None => builder
+            .status(StatusCode::OK)
+            .header(header::CONTENT_LENGTH, size),
     };
-    builder.body(Body::from_stream(stream)).map_err(ApiError::internal)
+    builder
+        .body(Body::from_stream(stream))
+        .map_err(ApiError::internal)
 }
 
 /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range, as a half-open range
@@ -73,7 +82,11 @@ fn parse_range(v: &str, size: u64) -> Option<std::ops::Range<u64>> {
         size.saturating_sub(n)..size
     } else {
         let start: u64 = a.parse().ok()?;
-        let end = if b.is_empty() { size } else { (b.parse::<u64>().ok()? + 1).min(size) };
+        let end = if b.is_empty() {
+            size
+        } else {
+            (b.parse::<u64>().ok()? + 1).min(size)
+        };
         start..end
     };
     (r.start < r.end && r.start < size).then_some(r)

@@ -28,7 +28,11 @@ pub async fn stream(
     let rx = state.queue.subscribe(&id);
     let job = state.queue.get(&id)?;
     let events = futures_util::stream::unfold(Some((rx, Some(job))), next_event);
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("keepalive")))
+    Ok(Sse::new(events).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_secs(15))
+            .text("keepalive"),
+    ))
 }
 
 type Cursor = Option<(broadcast::Receiver<JobEvent>, Option<Job>)>;
@@ -42,7 +46,10 @@ async fn next_event(cursor: Cursor) -> Option<(Result<Event, Infallible>, Cursor
     loop {
         match rx.recv().await {
             Ok(JobEvent::Progress(p)) => {
-                let e = Event::default().event("progress").json_data(&p).unwrap_or_default();
+                let e = Event::default()
+                    .event("progress")
+                    .json_data(&p)
+                    .unwrap_or_default();
                 return Some((Ok(e), Some((rx, None))));
             }
             Ok(JobEvent::State(job)) => {
@@ -56,5 +63,8 @@ async fn next_event(cursor: Cursor) -> Option<(Result<Event, Infallible>, Cursor
 }
 
 fn state_event(job: &Job) -> Event {
-    Event::default().event("state").json_data(job).unwrap_or_default()
+    Event::default()
+        .event("state")
+        .json_data(job)
+        .unwrap_or_default()
 }

@@ -30,7 +30,9 @@ pub(crate) fn kind_of(kind: &str) -> ApiResult<JobKind> {
     JobKind::parse(kind).ok_or_else(|| {
         ApiError::unprocessable(
             "bad_params",
-            format!("kind: {kind:?} is not one of extract, pair, chain, interpolate, upscale, reencode"),
+            format!(
+                "kind: {kind:?} is not one of extract, pair, chain, interpolate, upscale, reencode"
+            ),
         )
     })
 }
@@ -45,7 +47,11 @@ pub(crate) fn job_id(id: &str) -> ApiResult<JobId> {
               (status = 403, description = "`path_not_allowed`", body = crate::error::ErrorBody),
               (status = 422, description = "`bad_params`, `unknown_input`, `size_mismatch`", body = crate::error::ErrorBody),
               (status = 429, description = "`too_many_jobs`", body = crate::error::ErrorBody)))]
-pub async fn create(State(state): State<AppState>, client: Client, Json(body): Json<NewJob>) -> ApiResult<(StatusCode, Json<Job>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<NewJob>,
+) -> ApiResult<(StatusCode, Json<Job>)> {
     let kind = kind_of(&body.kind)?;
     limits::check_client_jobs(&state, &client.0)?;
     let queue = state.queue.clone();
@@ -69,11 +75,17 @@ pub struct ListQuery {
 
 /// Jobs, newest first.
 #[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(ListQuery), responses((status = 200, body = Vec<Job>)))]
-pub async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<Job>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<Job>>> {
     let filter = match q.state.as_deref() {
         None | Some("") => None,
         Some(s) => Some(JobState::parse(s).ok_or_else(|| {
-            ApiError::bad_request("bad_params", format!("state: {s:?} is not one of queued, running, done, failed, cancelled"))
+            ApiError::bad_request(
+                "bad_params",
+                format!("state: {s:?} is not one of queued, running, done, failed, cancelled"),
+            )
         })?),
     };
     Ok(Json(state.queue.list(filter, q.limit.unwrap_or(50))?))
@@ -96,7 +108,10 @@ pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Ap
 /// Deletes a finished job and its results.
 #[utoipa::path(delete, path = "/api/jobs/{id}", tag = "jobs", params(("id" = String, Path)),
     responses((status = 204), (status = 409, description = "`not_deletable`", body = crate::error::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     let id = job_id(&id)?;
     let queue = state.queue.clone();
     tokio::task::spawn_blocking(move || queue.delete(&id)).await??;
@@ -123,7 +138,11 @@ pub async fn result(
     let missing = || ApiError::not_found(format!("Job {id} has no result {name:?}."));
     let name = checked_name(&name).map_err(|_| missing())?;
     let job = state.queue.get(&id)?;
-    let file = job.results.iter().find(|r| r.name == name).ok_or_else(missing)?;
+    let file = job
+        .results
+        .iter()
+        .find(|r| r.name == name)
+        .ok_or_else(missing)?;
     let key = tween_jobs::Storage::result_key(&id, name)?;
     let attach = matches!(q.download.as_deref(), Some("1" | "true")).then_some(name);
     crate::download::serve(&state, &key, &file.content_type, &headers, attach).await
@@ -140,7 +159,10 @@ pub struct Estimate {
 /// Estimates output frames, memory and time (pair, interpolate).
 #[utoipa::path(post, path = "/api/estimate", tag = "jobs", request_body = NewJob,
     responses((status = 200, body = Estimate), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn estimate(State(state): State<AppState>, Json(body): Json<NewJob>) -> ApiResult<Json<Estimate>> {
+pub async fn estimate(
+    State(state): State<AppState>,
+    Json(body): Json<NewJob>,
+) -> ApiResult<Json<Estimate>> {
     let kind = kind_of(&body.kind)?;
     let queue = state.queue.clone();
     let e = tokio::task::spawn_blocking(move || {

@@ -76,13 +76,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/models", get(models::list))
         .route("/metrics", get(metrics::render))
         .merge(openapi::router())
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token));
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
     Router::new()
         .merge(protected)
         .route("/api/health", get(models::health))
         .route("/api/login", post(auth::login))
         .fallback(ui::asset)
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::count_responses))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_responses,
+        ))
         .with_state(state)
 }
 
@@ -139,8 +145,12 @@ pub async fn serve_on(
 ) -> Result<(), ServeError> {
     let state = app.state.clone();
     let cleaner = tokio::spawn(retention_loop(state.clone()));
-    let service = app.router().into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    let service = app
+        .router()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown)
+        .await;
     cleaner.abort();
     tracing::info!("stopping: running jobs go back to the queue");
     tokio::task::spawn_blocking(move || app.shutdown())
@@ -158,7 +168,10 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServeError> {
         .map_err(|source| ServeError::Bind { addr, source })?;
     let local = listener.local_addr()?;
     tracing::info!("tween serve listening on http://{local}");
-    eprintln!("tween serve: listening on http://{local} (data in {})", app.state.queue.storage.root().display());
+    eprintln!(
+        "tween serve: listening on http://{local} (data in {})",
+        app.state.queue.storage.root().display()
+    );
     serve_on(listener, app, shutdown_signal()).await
 }
 

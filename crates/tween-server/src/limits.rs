@@ -13,7 +13,10 @@ pub fn too_large(max: u64) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "too_large",
-        format!("The upload is larger than this server accepts ({}).", human_bytes(max)),
+        format!(
+            "The upload is larger than this server accepts ({}).",
+            human_bytes(max)
+        ),
     )
 }
 

@@ -19,16 +19,24 @@ pub struct Inspected {
 /// Probes `path`; the error is a readable sentence (without the server's path).
 pub fn inspect(path: &Path, shown_name: &str) -> Result<Inspected, String> {
     let m = tween_ops::media_info(path).map_err(|e| {
-        let text = e.to_string().replace(&path.display().to_string(), shown_name);
+        let text = e
+            .to_string()
+            .replace(&path.display().to_string(), shown_name);
         format!("{shown_name} cannot be read as a video or image: {text}")
     })?;
     let still = m.container.ends_with("_pipe")
         || m.container == "image2"
-        || (m.frames == Some(1) && matches!(m.video_codec.as_str(), "png" | "mjpeg" | "webp" | "bmp" | "tiff"));
+        || (m.frames == Some(1)
+            && matches!(
+                m.video_codec.as_str(),
+                "png" | "mjpeg" | "webp" | "bmp" | "tiff"
+            ));
     if still {
-        let has_alpha = ["rgba", "bgra", "argb", "abgr", "ya", "yuva", "gbrap", "pal8"]
-            .iter()
-            .any(|p| m.pix_fmt.starts_with(p));
+        let has_alpha = [
+            "rgba", "bgra", "argb", "abgr", "ya", "yuva", "gbrap", "pal8",
+        ]
+        .iter()
+        .any(|p| m.pix_fmt.starts_with(p));
         Ok(Inspected {
             kind: "image",
             width: m.width,

@@ -35,8 +35,13 @@ pub async fn render(State(state): State<AppState>) -> ApiResult<Response> {
     for (s, n) in &counts {
         let _ = writeln!(out, "tween_jobs{{state=\"{}\"}} {n}", s.as_str());
     }
-    let queued = counts.iter().find(|c| c.0 == tween_jobs::JobState::Queued).map_or(0, |c| c.1);
-    out.push_str("# HELP tween_queue_length Jobs waiting for a worker.\n# TYPE tween_queue_length gauge\n");
+    let queued = counts
+        .iter()
+        .find(|c| c.0 == tween_jobs::JobState::Queued)
+        .map_or(0, |c| c.1);
+    out.push_str(
+        "# HELP tween_queue_length Jobs waiting for a worker.\n# TYPE tween_queue_length gauge\n",
+    );
     let _ = writeln!(out, "tween_queue_length {queued}");
     out.push_str("# HELP tween_workers Worker threads.\n# TYPE tween_workers gauge\n");
     let _ = writeln!(out, "tween_workers {}", state.workers);
@@ -47,20 +52,49 @@ pub async fn render(State(state): State<AppState>) -> ApiResult<Response> {
     out.push_str("# HELP tween_job_duration_seconds Run time of jobs that ended.\n# TYPE tween_job_duration_seconds histogram\n");
     for (kind, h) in q.metrics.durations() {
         for (i, le) in DURATION_BUCKETS.iter().enumerate() {
-            let _ = writeln!(out, "tween_job_duration_seconds_bucket{{kind=\"{kind}\",le=\"{le}\"}} {}", h.buckets[i]);
+            let _ = writeln!(
+                out,
+                "tween_job_duration_seconds_bucket{{kind=\"{kind}\",le=\"{le}\"}} {}",
+                h.buckets[i]
+            );
         }
-        let _ = writeln!(out, "tween_job_duration_seconds_bucket{{kind=\"{kind}\",le=\"+Inf\"}} {}", h.count);
-        let _ = writeln!(out, "tween_job_duration_seconds_sum{{kind=\"{kind}\"}} {}", h.sum);
-        let _ = writeln!(out, "tween_job_duration_seconds_count{{kind=\"{kind}\"}} {}", h.count);
+        let _ = writeln!(
+            out,
+            "tween_job_duration_seconds_bucket{{kind=\"{kind}\",le=\"+Inf\"}} {}",
+            h.count
+        );
+        let _ = writeln!(
+            out,
+            "tween_job_duration_seconds_sum{{kind=\"{kind}\"}} {}",
+            h.sum
+        );
+        let _ = writeln!(
+            out,
+            "tween_job_duration_seconds_count{{kind=\"{kind}\"}} {}",
+            h.count
+        );
     }
-    out.push_str("# HELP tween_errors_total Failed jobs by error code.\n# TYPE tween_errors_total counter\n");
+    out.push_str(
+        "# HELP tween_errors_total Failed jobs by error code.\n# TYPE tween_errors_total counter\n",
+    );
     for (code, n) in q.metrics.errors() {
         let _ = writeln!(out, "tween_errors_total{{code=\"{code}\"}} {n}");
     }
     out.push_str("# HELP tween_http_requests_total HTTP responses by status.\n# TYPE tween_http_requests_total counter\n");
-    let responses = state.responses.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let responses = state
+        .responses
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     for (status, n) in responses {
         let _ = writeln!(out, "tween_http_requests_total{{status=\"{status}\"}} {n}");
     }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
 }

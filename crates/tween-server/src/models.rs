@@ -39,7 +39,11 @@ fn collect(models_dir: Option<&std::path::Path>) -> Vec<ModelInfo> {
     let mut out: Vec<ModelInfo> = tween_ops::KNOWN_INTERPOLATORS
         .iter()
         .map(|m| builtin("interpolate", m))
-        .chain(tween_ops::KNOWN_UPSCALERS.iter().map(|m| builtin("upscale", m)))
+        .chain(
+            tween_ops::KNOWN_UPSCALERS
+                .iter()
+                .map(|m| builtin("upscale", m)),
+        )
         .collect();
     let Some(dir) = models_dir else { return out };
     let store = tween_nn::ModelStore::new(dir);
@@ -49,9 +53,18 @@ fn collect(models_dir: Option<&std::path::Path>) -> Vec<ModelInfo> {
                 let Ok(m) = manifest else { continue };
                 out.push(ModelInfo {
                     name,
-                    task: if m.architecture.family() == "rife" { "interpolate" } else { "upscale" }.into(),
+                    task: if m.architecture.family() == "rife" {
+                        "interpolate"
+                    } else {
+                        "upscale"
+                    }
+                    .into(),
                     needs_weights: false,
-                    description: if m.description.is_empty() { m.architecture.to_string() } else { m.description },
+                    description: if m.description.is_empty() {
+                        m.architecture.to_string()
+                    } else {
+                        m.description
+                    },
                     imported: true,
                 });
             }

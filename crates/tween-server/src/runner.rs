@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use tween_jobs::{
-    JobContext, JobError, JobOutput, JobQueue, JobRunner, Job, ParamError, Params, UpscaleStep,
+    Job, JobContext, JobError, JobOutput, JobQueue, JobRunner, ParamError, Params, UpscaleStep,
 };
 use tween_ops::{
-    ChainRequest, ColorChoice, ColorFixName, EncodeOptions, ExtractRequest, Interpolation, InterpolateRequest,
-    ModelSpec, OpsError, PairRequest, ProcessRequest, ReencodeRequest, ResizeMode, SceneCut, UpscaleSpec,
+    ChainRequest, ColorChoice, ColorFixName, EncodeOptions, ExtractRequest, InterpolateRequest,
+    Interpolation, ModelSpec, OpsError, PairRequest, ProcessRequest, ReencodeRequest, ResizeMode,
+    SceneCut, UpscaleSpec,
 };
 
 use crate::error::ApiError;
@@ -105,18 +106,30 @@ impl JobRunner for OpsRunner {
             }
             Params::Upscale(p) => {
                 let input = ctx.input("input", &p.input)?;
-                let name = if is_image(&input) { "result.png" } else { "result.mp4" };
+                let name = if is_image(&input) {
+                    "result.png"
+                } else {
+                    "result.mp4"
+                };
                 let spec = self.upscale_spec(&UpscaleStep {
                     scale: p.scale,
                     model: p.model.clone(),
                     tile: p.tile,
                     color_fix: p.color_fix.clone(),
                 });
-                tween_ops::upscale(&input, &out.join(name), &spec, &EncodeOptions::default(), true, progress)
-                    .map_err(|e| job_error(e, out))?
+                tween_ops::upscale(
+                    &input,
+                    &out.join(name),
+                    &spec,
+                    &EncodeOptions::default(),
+                    true,
+                    progress,
+                )
+                .map_err(|e| job_error(e, out))?
             }
             Params::Reencode(p) => {
-                let mut req = ReencodeRequest::new(ctx.input("input", &p.input)?, out.join("result.mp4"));
+                let mut req =
+                    ReencodeRequest::new(ctx.input("input", &p.input)?, out.join("result.mp4"));
                 req.codec = p.codec.clone();
                 req.profile = Some(p.profile.clone()).filter(|s| !s.is_empty());
                 req.pix_fmt = p.pix_fmt.clone();
@@ -126,7 +139,10 @@ impl JobRunner for OpsRunner {
                     "bt709" => ColorChoice::Bt709,
                     "source" => ColorChoice::Source,
                     other => {
-                        return Err(JobError::new("bad_params", format!("color: must be bt709 or source, not {other:?}")))
+                        return Err(JobError::new(
+                            "bad_params",
+                            format!("color: must be bt709 or source, not {other:?}"),
+                        ))
                     }
                 };
                 req.overwrite = true;
@@ -163,7 +179,9 @@ impl OpsRunner {
 
 /// Extract writes `frame_NNNNNN.png`; the API promises `start.png` and `end.png`.
 fn name_ends(req: &ExtractRequest, out: &Path) -> Result<(), JobError> {
-    let io = |e: std::io::Error| JobError::new("io_error", format!("cannot name the extracted frames: {e}"));
+    let io = |e: std::io::Error| {
+        JobError::new("io_error", format!("cannot name the extracted frames: {e}"))
+    };
     let start = req.file_for(req.start);
     let end = req.file_for(req.end);
     std::fs::copy(&start, out.join("start.png")).map_err(io)?;
@@ -191,8 +209,14 @@ fn scene_cut(s: &str) -> SceneCut {
 }
 
 fn is_image(p: &Path) -> bool {
-    let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    matches!(ext.as_str(), "png" | "jpg" | "jpeg" | "webp" | "bmp" | "tif" | "tiff")
+    let ext = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "png" | "jpg" | "jpeg" | "webp" | "bmp" | "tif" | "tiff"
+    )
 }
 
 /// An operation's error as a job error; the server's folders are not shown.
@@ -209,25 +233,36 @@ fn job_error(e: OpsError, out: &Path) -> JobError {
 
 /// Checks that need the inputs' headers: extract's frame range, pair's sizes.
 pub fn precheck(queue: &JobQueue, params: &Params) -> Result<(), ApiError> {
-    let bad = |field: &str, m: String| ApiError::from(tween_jobs::JobsError::from(ParamError::new(field, m)));
+    let bad = |field: &str, m: String| {
+        ApiError::from(tween_jobs::JobsError::from(ParamError::new(field, m)))
+    };
     match params {
         Params::Extract(p) => {
             let path = queue.resolve("input", &p.input)?;
-            let info = tween_ops::media_info(&path)
-                .map_err(|e| ApiError::unprocessable("unreadable_input", format!("input: {}", shown(&e, &path))))?;
+            let info = tween_ops::media_info(&path).map_err(|e| {
+                ApiError::unprocessable("unreadable_input", format!("input: {}", shown(&e, &path)))
+            })?;
             if let Some(frames) = info.frames {
                 if p.end >= frames {
-                    return Err(bad("end", format!("must be below the number of frames ({frames}), not {}", p.end)));
+                    return Err(bad(
+                        "end",
+                        format!(
+                            "must be below the number of frames ({frames}), not {}",
+                            p.end
+                        ),
+                    ));
                 }
             }
         }
         Params::Pair(p) if p.resize == "error" => {
             let a = queue.resolve("first", &p.first)?;
             let b = queue.resolve("second", &p.second)?;
-            let ia = tween_ops::media_info(&a)
-                .map_err(|e| ApiError::unprocessable("unreadable_input", format!("first: {}", shown(&e, &a))))?;
-            let ib = tween_ops::media_info(&b)
-                .map_err(|e| ApiError::unprocessable("unreadable_input", format!("second: {}", shown(&e, &b))))?;
+            let ia = tween_ops::media_info(&a).map_err(|e| {
+                ApiError::unprocessable("unreadable_input", format!("first: {}", shown(&e, &a)))
+            })?;
+            let ib = tween_ops::media_info(&b).map_err(|e| {
+                ApiError::unprocessable("unreadable_input", format!("second: {}", shown(&e, &b)))
+            })?;
             if (ia.width, ia.height) != (ib.width, ib.height) {
                 return Err(ApiError::unprocessable(
                     "size_mismatch",
@@ -244,7 +279,10 @@ pub fn precheck(queue: &JobQueue, params: &Params) -> Result<(), ApiError> {
 }
 
 fn shown(e: &OpsError, path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     e.to_string().replace(&path.display().to_string(), &name)
 }
 
@@ -253,7 +291,11 @@ pub fn estimate(queue: &JobQueue, params: &Params) -> Result<crate::jobs::Estima
     let ops = |e: OpsError| ApiError::unprocessable(e.code(), e.to_string());
     match params {
         Params::Pair(p) => {
-            let mut req = PairRequest::new(queue.resolve("first", &p.first)?, queue.resolve("second", &p.second)?, "x.mp4");
+            let mut req = PairRequest::new(
+                queue.resolve("first", &p.first)?,
+                queue.resolve("second", &p.second)?,
+                "x.mp4",
+            );
             req.passes = p.passes;
             req.frames = p.frames;
             req.fps = p.fps.clone();
@@ -273,7 +315,8 @@ pub fn estimate(queue: &JobQueue, params: &Params) -> Result<crate::jobs::Estima
                 (Some(f), _) => parse_rate(f).unwrap_or(info.fps_float * 2.0),
                 (None, f) => info.fps_float * f.unwrap_or(2) as f64,
             };
-            let output_frames = (frames_in as f64 * out_rate / info.fps_float.max(1e-9)).round() as u64;
+            let output_frames =
+                (frames_in as f64 * out_rate / info.fps_float.max(1e-9)).round() as u64;
             let pixels = info.width as f64 * info.height as f64;
             // The same measured per-pixel costs as tween-ops' estimate_pair.
             let (per_pair, per_frame, bytes_per_pixel) = match p.model.as_str() {
@@ -290,7 +333,10 @@ pub fn estimate(queue: &JobQueue, params: &Params) -> Result<crate::jobs::Estima
                 seconds,
             })
         }
-        _ => Err(ApiError::unprocessable("bad_params", "kind: estimates are made for pair and interpolate jobs")),
+        _ => Err(ApiError::unprocessable(
+            "bad_params",
+            "kind: estimates are made for pair and interpolate jobs",
+        )),
     }
 }
 

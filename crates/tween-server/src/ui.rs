@@ -20,7 +20,10 @@ pub async fn asset(uri: Uri) -> Response {
             let mime = mime_of(path);
             (
                 StatusCode::OK,
-                [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "no-cache")],
+                [
+                    (header::CONTENT_TYPE, mime),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
                 file.data.into_owned(),
             )
                 .into_response()

@@ -68,12 +68,19 @@ pub async fn create(
 }
 
 /// Streams the `file` field into `tmp`, stopping at `max` bytes.
-async fn receive(multipart: &mut Multipart, tmp: &std::path::Path, max: u64) -> ApiResult<(String, u64)> {
+async fn receive(
+    multipart: &mut Multipart,
+    tmp: &std::path::Path,
+    max: u64,
+) -> ApiResult<(String, u64)> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             limits::too_large(max)
         } else {
-            ApiError::bad_request("bad_upload", format!("The upload could not be read: {}", e.body_text()))
+            ApiError::bad_request(
+                "bad_upload",
+                format!("The upload could not be read: {}", e.body_text()),
+            )
         }
     };
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
@@ -81,7 +88,9 @@ async fn receive(multipart: &mut Multipart, tmp: &std::path::Path, max: u64) -> 
             continue;
         }
         let name = field.file_name().unwrap_or("upload").to_string();
-        let mut file = tokio::fs::File::create(tmp).await.map_err(ApiError::internal)?;
+        let mut file = tokio::fs::File::create(tmp)
+            .await
+            .map_err(ApiError::internal)?;
         let mut size = 0u64;
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
             size += chunk.len() as u64;
@@ -93,11 +102,17 @@ async fn receive(multipart: &mut Multipart, tmp: &std::path::Path, max: u64) -> 
         file.flush().await.map_err(ApiError::internal)?;
         file.sync_all().await.map_err(ApiError::internal)?;
         if size == 0 {
-            return Err(ApiError::unprocessable("unreadable_input", format!("{name} is empty")));
+            return Err(ApiError::unprocessable(
+                "unreadable_input",
+                format!("{name} is empty"),
+            ));
         }
         return Ok((name, size));
     }
-    Err(ApiError::bad_request("bad_upload", "The form has no field named `file`."))
+    Err(ApiError::bad_request(
+        "bad_upload",
+        "The form has no field named `file`.",
+    ))
 }
 
 fn upload_id(id: &str) -> ApiResult<UploadId> {
@@ -114,7 +129,11 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiRe
 /// The uploaded file itself (for previews); supports Range.
 #[utoipa::path(get, path = "/api/uploads/{id}/file", tag = "uploads",
     params(("id" = String, Path)), responses((status = 200, description = "The file"), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn file(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response<Body>> {
+pub async fn file(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response<Body>> {
     let upload = state.queue.get_upload(&upload_id(&id)?)?;
     let ct = tween_jobs::content_type(&upload.stored);
     crate::download::serve(&state, &upload.stored, ct, &headers, None).await

@@ -51,7 +51,9 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str) -> (StatusCode, Value) {
-        let (s, b, _) = self.send(Request::get(uri).body(Body::empty()).unwrap()).await;
+        let (s, b, _) = self
+            .send(Request::get(uri).body(Body::empty()).unwrap())
+            .await;
         (s, json_or_text(&b))
     }
 
@@ -79,7 +81,10 @@ impl TestApp {
             if done(&job) {
                 return job;
             }
-            assert!(start.elapsed() < Duration::from_secs(secs), "job did not get there in {secs}s: {job}");
+            assert!(
+                start.elapsed() < Duration::from_secs(secs),
+                "job did not get there in {secs}s: {job}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -110,47 +115,100 @@ pub fn upload_request(name: &str, bytes: &[u8]) -> Request<Body> {
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     Request::post("/api/uploads")
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .header(header::CONTENT_LENGTH, body.len())
         .body(Body::from(body))
         .unwrap()
 }
 
 pub fn json_or_text(b: &[u8]) -> Value {
-    serde_json::from_slice(b).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
+    serde_json::from_slice(b)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
 }
 
 /// A testsrc2 clip made by the ffmpeg CLI.
 pub fn make_clip(path: &Path, size: &str, rate: u32, seconds: f64) {
     let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
         .arg(format!("testsrc2=size={size}:rate={rate}"))
-        .args(["-t", &seconds.to_string(), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-t",
+            &seconds.to_string(),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .arg(path)
         .output()
         .expect("ffmpeg runs");
-    assert!(out.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A PNG made by the ffmpeg CLI.
 pub fn make_png(path: &Path, size: &str) {
     let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
         .arg(format!("testsrc2=size={size}:rate=1"))
         .args(["-frames:v", "1"])
         .arg(path)
         .output()
         .expect("ffmpeg runs");
-    assert!(out.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Frames in a video, counted by ffprobe.
 pub fn count_frames(path: &Path) -> u64 {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-count_frames",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }

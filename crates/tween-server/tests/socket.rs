@@ -13,7 +13,12 @@ use tokio::net::TcpStream;
 use tween_server::{serve_on, App, ServerConfig};
 
 /// One request, `Connection: close`; returns status and body.
-async fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u16, String) {
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, String) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let req = format!(
@@ -25,7 +30,10 @@ async fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: Option
     s.read_to_end(&mut out).await.unwrap();
     let text = String::from_utf8_lossy(&out).into_owned();
     let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -56,7 +64,8 @@ async fn real_socket_limits_events_and_responsiveness() {
     assert_eq!(json_body(&b)["workers"], 2);
 
     // Two long jobs keep both workers (and both cores) busy.
-    let new = json!({"kind": "interpolate", "params": {"input": {"path": "long.mp4"}, "factor": 4}});
+    let new =
+        json!({"kind": "interpolate", "params": {"input": {"path": "long.mp4"}, "factor": 4}});
     let mut ids = Vec::new();
     for _ in 0..2 {
         let (s, b) = http(addr, "POST", "/api/jobs", Some(&new)).await;
@@ -75,7 +84,10 @@ async fn real_socket_limits_events_and_responsiveness() {
         if json_body(&b).as_array().unwrap().len() == 2 {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "jobs did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "jobs did not start"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let mut slowest = Duration::ZERO;
@@ -85,18 +97,27 @@ async fn real_socket_limits_events_and_responsiveness() {
         assert_eq!(s, 200);
         slowest = slowest.max(t0.elapsed());
     }
-    assert!(slowest < Duration::from_secs(1), "health took {slowest:?} while the workers were busy");
+    assert!(
+        slowest < Duration::from_secs(1),
+        "health took {slowest:?} while the workers were busy"
+    );
 
     // The event stream of a running job sends progress; cancelling ends it.
     let mut sse = TcpStream::connect(addr).await.unwrap();
-    let req = format!("GET /api/jobs/{}/events HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", ids[0]);
+    let req = format!(
+        "GET /api/jobs/{}/events HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        ids[0]
+    );
     sse.write_all(req.as_bytes()).await.unwrap();
     let mut seen = String::new();
     let mut buf = [0u8; 4096];
     let deadline = Instant::now() + Duration::from_secs(30);
     while !seen.contains("event: progress") {
         assert!(Instant::now() < deadline, "no progress event: {seen}");
-        let n = tokio::time::timeout(Duration::from_secs(30), sse.read(&mut buf)).await.unwrap().unwrap();
+        let n = tokio::time::timeout(Duration::from_secs(30), sse.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
         assert!(n > 0, "stream closed early: {seen}");
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
@@ -106,8 +127,14 @@ async fn real_socket_limits_events_and_responsiveness() {
         assert_eq!(s, 200, "{b}");
     }
     let mut rest = String::new();
-    tokio::time::timeout(Duration::from_secs(30), sse.read_to_string(&mut rest)).await.unwrap().unwrap();
-    assert!(rest.contains("\"state\":\"cancelled\""), "the stream ends with the final state: {rest}");
+    tokio::time::timeout(Duration::from_secs(30), sse.read_to_string(&mut rest))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        rest.contains("\"state\":\"cancelled\""),
+        "the stream ends with the final state: {rest}"
+    );
     // A running job stops at its next frame: wait for every cancel to land.
     for id in &ids {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -124,8 +151,15 @@ async fn real_socket_limits_events_and_responsiveness() {
     let (s, b) = http(addr, "GET", "/metrics", None).await;
     assert_eq!(s, 200);
     assert!(b.contains("tween_jobs{state=\"cancelled\"} 2"), "{b}");
-    assert!(b.contains("tween_http_requests_total{status=\"429\"} 1"), "{b}");
+    assert!(
+        b.contains("tween_http_requests_total{status=\"429\"} 1"),
+        "{b}"
+    );
 
     stop_tx.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(30), server).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }

@@ -97,6 +97,10 @@ pub struct ModelArgs {
     /// (Practical-RIFE inference_video.py: multiple of max(128, 128/scale)).
     #[arg(long, value_enum)]
     pub pad_policy: Option<PadPolicyArg>,
+    /// RIFE float type: fp32 (default), fp16 or bf16 where the hardware runs it. ONNX
+    /// Runtime's CPU provider has no fp16/bf16 convolutions: on CPU only fp32 is accepted.
+    #[arg(long)]
+    pub precision: Option<String>,
     /// Models folder for `--model NAME`. Default: $TWEEN_MODELS_DIR, else
     /// ~/.local/share/tween/models ($XDG_DATA_HOME/tween/models).
     #[arg(long)]

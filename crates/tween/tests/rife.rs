@@ -125,3 +125,66 @@ fn rife_v4_6_ten_bit_practical_padding_from_the_store() {
         assert_eq!(frames(&probe(&out)), 8, "{model}");
     }
 }
+
+#[test]
+fn precision_is_checked_before_anything_is_written() {
+    let d = tempfile::tempdir().unwrap();
+    let input = make_clip(d.path(), "in.mp4", "64x48", "12", "0.3", false, &[]);
+    let out = d.path().join("out.mp4");
+    let w = weights("rife_v4.25/flownet.pkl");
+    let before = listing(d.path());
+    for (extra, says) in [
+        (
+            vec![
+                "--model",
+                "rife-v4.25",
+                "--weights",
+                s(&w),
+                "--precision",
+                "fp16",
+            ],
+            "no float16 Conv kernel",
+        ),
+        (
+            vec![
+                "--model",
+                "rife-v4.25",
+                "--weights",
+                s(&w),
+                "--precision",
+                "fp64",
+            ],
+            "fp32, bf16 or fp16",
+        ),
+        (vec!["--precision", "fp32"], "are for RIFE models"),
+    ] {
+        let o = tween()
+            .args(["interpolate", s(&input), "-o", s(&out)])
+            .args(&extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && err.contains(says),
+            "{extra:?}: {err}"
+        );
+        assert_eq!(listing(d.path()), before, "{extra:?} wrote something");
+    }
+    // fp32 is the default and may be named.
+    ok(
+        tween()
+            .args([
+                "interpolate",
+                s(&input),
+                "-o",
+                s(&out),
+                "--model",
+                "rife-v4.25",
+            ])
+            .args(["--weights", s(&w), "--precision", "fp32", "--threads", "2"])
+            .output()
+            .unwrap(),
+        "fp32",
+    );
+    assert_eq!(frames(&probe(&out)), 8);
+}

@@ -14,7 +14,11 @@ use std::time::{Duration, Instant};
 use helpers::{frames, make_clip, probe, tween};
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// One HTTP/1.1 request over a fresh connection; (status, body).
@@ -34,7 +38,13 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> Option<(u16, 
 
 fn start(data: &Path, inputs: &Path, port: u16) -> Child {
     let child = tween()
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "1"])
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--workers",
+            "1",
+        ])
         .arg("--data-dir")
         .arg(data)
         .arg("--input-dir")
@@ -46,7 +56,10 @@ fn start(data: &Path, inputs: &Path, port: u16) -> Child {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let t0 = Instant::now();
     while http(addr, "GET", "/api/health", "").is_none_or(|(s, _)| s != 200) {
-        assert!(t0.elapsed() < Duration::from_secs(30), "tween serve did not come up");
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "tween serve did not come up"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     child
@@ -82,16 +95,25 @@ fn killed_mid_job_the_job_resumes_and_completes_after_restart() {
         let j = job(addr, &id);
         let done = j["progress"]["done"].as_u64().unwrap_or(0);
         if j["state"] == "running" && done >= 10 {
-            assert!(done < 2 * frames_in, "the job finished before it could be killed: {j}");
+            assert!(
+                done < 2 * frames_in,
+                "the job finished before it could be killed: {j}"
+            );
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(120), "the job did not start: {j}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "the job did not start: {j}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     server.kill().unwrap(); // SIGKILL: no clean-up of any kind
     server.wait().unwrap();
     let result = data.join("results").join(&id).join("result.mp4");
-    assert!(!result.exists(), "no result under its final name after the kill");
+    assert!(
+        !result.exists(),
+        "no result under its final name after the kill"
+    );
 
     // Start again on the same data folder: the job is queued again and completes.
     let mut server = start(&data, &inputs, port);
@@ -101,14 +123,24 @@ fn killed_mid_job_the_job_resumes_and_completes_after_restart() {
         if j["state"] != "queued" && j["state"] != "running" {
             break j;
         }
-        assert!(t0.elapsed() < Duration::from_secs(300), "the job did not finish after the restart: {j}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "the job did not finish after the restart: {j}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     server.kill().unwrap();
     server.wait().unwrap();
     assert_eq!(finished["state"], "done", "{finished}");
     assert_eq!(finished["results"][0]["name"], "result.mp4");
-    assert_eq!(frames(&probe(&result)), 2 * frames_in, "factor 2 doubles the frame count");
+    assert_eq!(
+        frames(&probe(&result)),
+        2 * frames_in,
+        "factor 2 doubles the frame count"
+    );
     let tmp: Vec<_> = std::fs::read_dir(data.join("tmp")).unwrap().collect();
-    assert!(tmp.is_empty(), "the interrupted run's temporary files are gone: {tmp:?}");
+    assert!(
+        tmp.is_empty(),
+        "the interrupted run's temporary files are gone: {tmp:?}"
+    );
 }

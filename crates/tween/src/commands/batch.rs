@@ -9,7 +9,8 @@ use crate::progress::{ctrl_c_flag, BarProgress};
 
 pub fn run(args: BatchArgs, quiet: bool) -> Result<()> {
     crate::threads::init(args.opts.threads);
-    let template = crate::commands::process::request(&args.opts, Default::default(), Default::default())?;
+    let template =
+        crate::commands::process::request(&args.opts, Default::default(), Default::default())?;
     let req = BatchRequest {
         input_dir: args.input_dir,
         output_dir: args.output,
@@ -19,12 +20,23 @@ pub fn run(args: BatchArgs, quiet: bool) -> Result<()> {
     };
     let progress = BarProgress::new(quiet, ctrl_c_flag());
     let summary = tween_ops::batch(&req, &progress, &mut |event| match event {
-        BatchEvent::Started { index, total, input } if !quiet => {
+        BatchEvent::Started {
+            index,
+            total,
+            input,
+        } if !quiet => {
             eprintln!("[{}/{total}] {}", index + 1, input.display());
         }
         BatchEvent::Finished { input, outcome } => match outcome {
-            FileOutcome::Done { output, frames, seconds } if !quiet => {
-                eprintln!("  done: {} ({frames} frames, {seconds:.1}s)", output.display())
+            FileOutcome::Done {
+                output,
+                frames,
+                seconds,
+            } if !quiet => {
+                eprintln!(
+                    "  done: {} ({frames} frames, {seconds:.1}s)",
+                    output.display()
+                )
             }
             FileOutcome::Skipped { output } if !quiet => {
                 eprintln!("  skipped: {} is already finished", output.display())
@@ -40,13 +52,21 @@ pub fn run(args: BatchArgs, quiet: bool) -> Result<()> {
         summary.skipped(),
         summary.failed(),
         summary.seconds,
-        if summary.cancelled { " (interrupted: run again to resume)" } else { "" }
+        if summary.cancelled {
+            " (interrupted: run again to resume)"
+        } else {
+            ""
+        }
     );
     if summary.cancelled {
         bail!("interrupted");
     }
     if summary.failed() > 0 {
-        bail!("{} of {} files failed (see above)", summary.failed(), summary.files.len());
+        bail!(
+            "{} of {} files failed (see above)",
+            summary.failed(),
+            summary.files.len()
+        );
     }
     Ok(())
 }

@@ -51,6 +51,7 @@ pub fn model_spec(m: &ModelArgs, threads: Option<usize>) -> ModelSpec {
         }),
         models_dir: m.models_dir.clone(),
         threads,
+        precision: m.precision.clone(),
     }
 }
 

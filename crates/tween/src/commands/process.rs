@@ -22,7 +22,10 @@ pub fn run(args: ProcessArgs, quiet: bool) -> Result<()> {
 
 /// `2x`, `2` or `x2` as 2.
 fn factor(flag: &str, v: &str) -> Result<u32> {
-    let digits = v.trim().trim_end_matches(['x', 'X']).trim_start_matches(['x', 'X']);
+    let digits = v
+        .trim()
+        .trim_end_matches(['x', 'X'])
+        .trim_start_matches(['x', 'X']);
     match digits.parse::<u32>() {
         Ok(n) => Ok(n),
         Err(_) => bail!("{flag} takes a factor such as 2x or 4x (got '{v}')"),
@@ -30,11 +33,18 @@ fn factor(flag: &str, v: &str) -> Result<u32> {
 }
 
 /// The options as a [`ProcessRequest`] for one input.
-pub fn request(o: &ProcessOpts, input: std::path::PathBuf, output: std::path::PathBuf) -> Result<ProcessRequest> {
+pub fn request(
+    o: &ProcessOpts,
+    input: std::path::PathBuf,
+    output: std::path::PathBuf,
+) -> Result<ProcessRequest> {
     let interpolate = match (&o.interpolate, &o.target_fps) {
         (None, None) => None,
         (f, fps) => Some(Interpolation {
-            factor: f.as_deref().map(|v| factor("--interpolate", v)).transpose()?,
+            factor: f
+                .as_deref()
+                .map(|v| factor("--interpolate", v))
+                .transpose()?,
             fps: fps.clone(),
             model: model_spec(&o.model, o.threads),
             scene_cut: scene_cut(o.scene_cut),

@@ -84,9 +84,15 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         models_dir,
     };
     if !config.bind.ip().is_loopback() {
-        tracing::warn!("listening on {} — reachable from other machines", config.bind);
+        tracing::warn!(
+            "listening on {} — reachable from other machines",
+            config.bind
+        );
         if config.token.is_none() {
-            eprintln!("warning: --bind {} without --token: anyone who can reach it can run jobs", config.bind);
+            eprintln!(
+                "warning: --bind {} without --token: anyone who can reach it can run jobs",
+                config.bind
+            );
         }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -9,7 +9,13 @@ use crate::progress::{ctrl_c_flag, BarProgress};
 
 pub fn run(args: UpscaleArgs, quiet: bool) -> Result<()> {
     crate::threads::init(args.threads);
-    let spec = upscale_spec(args.scale, &args.model, args.weights.clone(), &args.tiles, args.threads);
+    let spec = upscale_spec(
+        args.scale,
+        &args.model,
+        args.weights.clone(),
+        &args.tiles,
+        args.threads,
+    );
     let progress = BarProgress::new(quiet, ctrl_c_flag());
     let report = tween_ops::upscale(
         &args.input,
