@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use tween_core::{Frame, Pixels};
+use tween_core::Frame;
 use tween_video::VideoReader;
 
 use crate::OpsError;
@@ -23,32 +23,9 @@ pub(crate) fn read_frame(path: &Path) -> Result<Frame, OpsError> {
 
 /// `frame` as PNG bytes (8 or 16 bits per sample, as the frame has).
 pub(crate) fn png_bytes(frame: &Frame, for_file: &Path) -> Result<Vec<u8>, OpsError> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    let (w, h) = (frame.width(), frame.height());
-    let result = match frame.pixels() {
-        Pixels::U8(v) => image::write_buffer_with_format(
-            &mut out,
-            v,
-            w,
-            h,
-            image::ExtendedColorType::Rgb8,
-            image::ImageFormat::Png,
-        ),
-        Pixels::U16(v) => {
-            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_ne_bytes()).collect();
-            image::write_buffer_with_format(
-                &mut out,
-                &bytes,
-                w,
-                h,
-                image::ExtendedColorType::Rgb16,
-                image::ImageFormat::Png,
-            )
-        }
-    };
-    result
-        .map_err(|e| OpsError::Output(format!("{}: cannot encode PNG: {e}", for_file.display())))?;
-    Ok(out.into_inner())
+    let mut out = Vec::new();
+    tween_video::encode_png(&mut out, for_file, frame, None)?;
+    Ok(out)
 }
 
 /// Extensions taken as still images.

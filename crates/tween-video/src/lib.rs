@@ -41,7 +41,8 @@ pub use error::VideoError;
 pub use probe::{probe, VideoInfo};
 pub use reader::{TimedFrame, VideoReader};
 pub use still::{
-    read_image, read_image_with_limits, write_png, Alpha, AlphaSamples, ImageLimits, StillImage,
+    encode_png, read_image, read_image_with_limits, write_png, Alpha, AlphaSamples, ImageLimits,
+    StillImage,
 };
 pub use writer::{EncodeSettings, Passthrough, VideoWriter};
 

@@ -307,10 +307,15 @@ fn to_still(img: DynamicImage) -> StillImage {
     }
 }
 
-/// Writes `frame` (and `alpha`, when given) as a PNG at `path`, atomically:
-/// the file appears complete under its name or not at all. The bit depth is
-/// the frame's (8 or 16); an alpha plane of the other depth is converted.
-pub fn write_png(path: &Path, frame: &Frame, alpha: Option<&Alpha>) -> Result<(), VideoError> {
+/// `frame` (and `alpha`, when given) encoded as PNG into `out`; `path` only
+/// names the file in errors. The bit depth is the frame's (8 or 16); an
+/// alpha plane of the other depth is converted.
+pub fn encode_png(
+    out: impl Write,
+    path: &Path,
+    frame: &Frame,
+    alpha: Option<&Alpha>,
+) -> Result<(), VideoError> {
     let (w, h) = (frame.width(), frame.height());
     let settings = |reason: String| VideoError::Settings {
         path: path.to_path_buf(),
@@ -336,13 +341,29 @@ pub fn write_png(path: &Path, frame: &Frame, alpha: Option<&Alpha>) -> Result<()
             ExtendedColorType::Rgba16,
         ),
     };
+    PngEncoder::new_with_quality(out, CompressionType::Default, FilterType::Adaptive)
+        .write_image(&bytes, w, h, color)
+        .map_err(|e| VideoError::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+}
+
+/// Writes `frame` (and `alpha`, when given) as a PNG at `path`, atomically:
+/// the file appears complete under its name or not at all. The bit depth is
+/// the frame's (8 or 16); an alpha plane of the other depth is converted.
+pub fn write_png(path: &Path, frame: &Frame, alpha: Option<&Alpha>) -> Result<(), VideoError> {
+    // Checked (and encoded) before any file is created.
+    let mut png = Vec::new();
+    encode_png(&mut png, path, frame, alpha)?;
     let write_err = |reason: String| VideoError::Write {
         path: path.to_path_buf(),
         reason,
     };
-    let name = path
-        .file_name()
-        .ok_or_else(|| settings("the output path names no file".into()))?;
+    let name = path.file_name().ok_or_else(|| VideoError::Settings {
+        path: path.to_path_buf(),
+        reason: "the output path names no file".into(),
+    })?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -362,9 +383,7 @@ pub fn write_png(path: &Path, frame: &Frame, alpha: Option<&Alpha>) -> Result<()
     let guard = RemoveOnDrop(Some(tmp_path.clone()));
     {
         let mut out = BufWriter::new(&file);
-        PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
-            .write_image(&bytes, w, h, color)
-            .map_err(|e| write_err(e.to_string()))?;
+        out.write_all(&png).map_err(|e| write_err(e.to_string()))?;
         out.flush().map_err(|e| write_err(e.to_string()))?;
     }
     file.sync_all().map_err(|e| write_err(e.to_string()))?;
