@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release --example upscale_speed -p tween-nn -- \
-//!     [--threads 2] [--reps 5] [--only srvgg|rrdb] [--pytorch [--python PATH]]
+//!     [--threads 2] [--reps 5] [--only srvgg|rrdb] [--standard] [--pytorch [--python PATH]]
 //! ```
 //!
 //! The weights are random, of the official shapes, made here (the speed does
@@ -14,7 +14,8 @@
 //! `scripts/bench-esrgan-pytorch.py` (the same shapes, the upstream module
 //! definitions, `torch.set_num_threads(threads)`) in the same run and prints
 //! the ratio; the Python is `--python`, else `$TWEEN_TORCH_PYTHON`, else
-//! `python3`.
+//! `python3`. `--standard` times the ONNX Conv graph instead of the
+//! Winograd one (the default on CPUs with AVX-512F).
 
 use std::path::Path;
 use std::process::Command;
@@ -22,7 +23,7 @@ use std::time::Instant;
 
 use tween_nn::arch::{rrdbnet, srvgg};
 use tween_nn::engine::{Array, Runtime, RuntimeConfig, SessionConfig};
-use tween_nn::model::sr::SrNet;
+use tween_nn::model::sr::{Convs, SrNet};
 use tween_nn::{Architecture, DType, StateDict, Tensor};
 
 struct Args {
@@ -31,6 +32,7 @@ struct Args {
     only: Option<String>,
     pytorch: bool,
     python: String,
+    standard: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -39,6 +41,7 @@ fn parse() -> Result<Args, String> {
         reps: 5,
         only: None,
         pytorch: false,
+        standard: false,
         python: std::env::var("TWEEN_TORCH_PYTHON").unwrap_or_else(|_| "python3".into()),
     };
     let mut it = std::env::args().skip(1);
@@ -49,6 +52,7 @@ fn parse() -> Result<Args, String> {
             "--reps" => a.reps = val()?.parse().map_err(|e| format!("--reps: {e}"))?,
             "--only" => a.only = Some(val()?),
             "--pytorch" => a.pytorch = true,
+            "--standard" => a.standard = true,
             "--python" => a.python = val()?,
             "--bench" => {} // cargo bench passes this
             other => return Err(format!("unknown argument {other}")),
@@ -206,7 +210,12 @@ fn main() {
         }
         let sd = random_weights(&arch.expected_keys(), gain);
         let t0 = Instant::now();
-        let net = SrNet::load(&arch, &sd, &rt, session.clone()).expect("load");
+        let convs = if a.standard {
+            Convs::Standard
+        } else {
+            Convs::for_session(&session)
+        };
+        let net = SrNet::load_with(&arch, &sd, &rt, session.clone(), convs).expect("load");
         eprintln!(
             "{name}: {} at {w}x{h}, built in {:.0} ms",
             arch.describe(),
@@ -215,7 +224,7 @@ fn main() {
         let (ms, cpu) = median_ms(&net, h, w, a.reps);
         let cpu_text = cpu.map(|c| format!(", {c:.0} ms CPU")).unwrap_or_default();
         println!(
-            "tween   {name:5} {w}x{h}: {ms:8.0} ms wall{cpu_text} (median of {}, {} threads, fp32)",
+            "tween   {name:5} {w}x{h}: {ms:8.0} ms wall{cpu_text} (median of {}, {} threads, fp32, {convs:?} convs)",
             a.reps, a.threads
         );
         ours.push((name, ms, cpu));

@@ -34,6 +34,7 @@ mod torch_legacy;
 mod torch_zip;
 pub mod upscale;
 pub mod warp;
+pub mod winograd;
 
 pub use detect::{check, detect, detect_strict, Architecture};
 pub use error::{NnError, ShapeMismatch};

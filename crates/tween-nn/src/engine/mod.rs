@@ -27,6 +27,7 @@ mod ort_engine;
 mod precision;
 pub mod runtime;
 pub mod warp_op;
+pub mod winograd_op;
 
 pub use ort_engine::{OrtEngine, PROFILE_ENV};
 pub use precision::Precision;

@@ -10,6 +10,8 @@
 //!   `flow_out`, `down`.
 //! - `RifeMerge`: the final warp + sigmoid + blend at full resolution
 //!   ([`crate::warp::rife_merge`]); attribute `up` (the mask's enlargement).
+//! - `Conv3x3W`: a Winograd 3×3 convolution on channels-last tensors
+//!   ([`super::winograd_op`]).
 //!
 //! Measured at 720p on 2 threads, ORT's own `GridSample` costs about 3x the
 //! Rust warp, and IFNet_HDv3 warps 18 planes sets per frame at full
@@ -31,33 +33,48 @@ pub const DOMAIN: &str = "com.tween";
 pub(crate) fn domain() -> ort::Result<OperatorDomain> {
     OperatorDomain::new(DOMAIN)?
         .add(RifeInputOp)?
-        .add(RifeMergeOp)
+        .add(RifeMergeOp)?
+        .add(super::winograd_op::Conv3x3Op)
 }
 
-fn err(msg: impl Into<String>) -> ort::Error {
+pub(super) fn err(msg: impl Into<String>) -> ort::Error {
     ort::Error::new(msg.into())
 }
 
-/// `[1, C, H, W]` of input `idx`.
-fn planes<'a>(ctx: &'a ComputeContext, idx: usize, op: &str) -> ort::Result<Planes<'a>> {
+/// Input `idx` as float32: its shape and values.
+pub(super) fn input_f32<'a>(
+    ctx: &'a ComputeContext,
+    idx: usize,
+    op: &str,
+) -> ort::Result<(Vec<i64>, &'a [f32])> {
     let v = ctx
         .input(idx)?
         .ok_or_else(|| err(format!("{op}: input {idx} is missing")))?;
     // The value lives as long as the kernel context; `ValueRef` only borrows it.
     let (shape, data) = v.try_extract_tensor::<f32>()?;
+    // SAFETY: `data` points into the OrtValue owned by the kernel context,
+    // which outlives this compute call; the ValueRef wrapper does not own it.
+    let data = unsafe { std::slice::from_raw_parts(data.as_ptr(), data.len()) };
+    Ok((shape.to_vec(), data))
+}
+
+/// `[1, C, H, W]` of input `idx`.
+fn planes<'a>(ctx: &'a ComputeContext, idx: usize, op: &str) -> ort::Result<Planes<'a>> {
+    let (shape, data) = input_f32(ctx, idx, op)?;
     let &[1, c, h, w] = &shape[..] else {
         return Err(err(format!(
             "{op}: input {idx} is {shape:?}, not [1, C, H, W]"
         )));
     };
-    let (c, h, w) = (c as usize, h as usize, w as usize);
-    // SAFETY: `data` points into the OrtValue owned by the kernel context,
-    // which outlives this compute call; the ValueRef wrapper does not own it.
-    let data = unsafe { std::slice::from_raw_parts(data.as_ptr(), data.len()) };
-    Ok(Planes { data, c, h, w })
+    Ok(Planes {
+        data,
+        c: c as usize,
+        h: h as usize,
+        w: w as usize,
+    })
 }
 
-fn par_rows(ctx: &ComputeContext) -> impl Fn(usize, &(dyn Fn(usize) + Sync)) + '_ {
+pub(super) fn par_rows(ctx: &ComputeContext) -> impl Fn(usize, &(dyn Fn(usize) + Sync)) + '_ {
     move |rows, f| {
         if ctx.par_for(rows, 0, f).is_err() {
             // ParallelFor only fails without a thread pool; run here instead.

@@ -36,6 +36,7 @@ use crate::engine::{
 use crate::error::NnError;
 use crate::onnx::{GraphBuilder, Model};
 use crate::state_dict::StateDict;
+use crate::tensor::Tensor;
 
 /// All LeakyReLU slopes in IFNet_HDv3.
 const SLOPE: f32 = 0.2;
@@ -238,6 +239,11 @@ pub struct GraphOptions {
     /// when false, standard ONNX ops only (GridSample, Resize, Concat), as
     /// any execution provider runs them.
     pub fused: bool,
+    /// With `fused` at fp32, run each block's stride-1 3×3 convolutions
+    /// (the 8 ResConvs and lastconv) with tween's Winograd operator
+    /// ([`crate::winograd`]) on channels-last tensors. Defaults to whether
+    /// this CPU has its kernels.
+    pub winograd: bool,
 }
 
 impl Default for GraphOptions {
@@ -246,6 +252,7 @@ impl Default for GraphOptions {
             precision: Precision::Fp32,
             emulate_precision: false,
             fused: true,
+            winograd: crate::winograd::supported(),
         }
     }
 }
@@ -255,8 +262,15 @@ impl GraphOptions {
     pub fn standard() -> Self {
         GraphOptions {
             fused: false,
+            winograd: false,
             ..GraphOptions::default()
         }
+    }
+
+    /// Fused operators with ONNX Conv for every convolution.
+    pub fn without_winograd(mut self) -> Self {
+        self.winograd = false;
+        self
     }
 
     /// With `precision` (and `emulate` as in [`GraphOptions::emulate_precision`]).
@@ -331,7 +345,16 @@ pub fn build_graph_with(
     };
     let scales = Rife::scale_list(config, scale);
     match fused_scales(&scales).filter(|_| options.fused) {
-        Some(scales) => fused_body(&mut g, &b, config, [&img0, &img1, &t], feats, &scales)?,
+        Some(scales) => {
+            let winograd = options.winograd
+                && b.code().is_none()
+                && config
+                    .blocks
+                    .iter()
+                    .all(|k| k.c % crate::winograd::LANES == 0);
+            let io = [&img0, &img1, &t];
+            fused_body(&mut g, &b, config, io, feats, &scales, winograd)?
+        }
         None => standard_body(&mut g, &b, config, [&img0, &img1, &t], feats, &scales)?,
     }
     g.finish()
@@ -347,6 +370,7 @@ fn fused_body(
     [img0, img1, t]: [&String; 3],
     feats: Option<(String, String)>,
     scales: &[usize],
+    winograd: bool,
 ) -> Result<(), NnError> {
     use crate::engine::warp_op::DOMAIN;
     use crate::onnx::proto::Attribute;
@@ -401,7 +425,11 @@ fn fused_body(
                 reason: format!("{p} takes {want} channels, its input has {ch}"),
             });
         }
-        let tmp = ifblock_core(g, b, &p, &x)?;
+        let tmp = if winograd {
+            ifblock_core_winograd(g, b, &p, &x)?
+        } else {
+            ifblock_core(g, b, &p, &x)?
+        };
         let k = g.shape(&tmp)[1];
         let fd = g.channels(&tmp, 0, 4);
         let fd = g.resize_bilinear(&fd, s as f32);
@@ -521,11 +549,14 @@ struct Weights<'a> {
 }
 
 impl Weights<'_> {
-    fn get(&self, g: &mut GraphBuilder, key: &str) -> Result<String, NnError> {
-        let t = self.sd.get(key).ok_or_else(|| NnError::Graph {
+    fn tensor(&self, key: &str) -> Result<&Tensor, NnError> {
+        self.sd.get(key).ok_or_else(|| NnError::Graph {
             graph: self.graph.into(),
             reason: format!("weight `{key}` is missing"),
-        })?;
+        })
+    }
+    fn get(&self, g: &mut GraphBuilder, key: &str) -> Result<String, NnError> {
+        let t = self.tensor(key)?;
         let v = g.weight(t, key);
         Ok(self.lower(g, &v))
     }
@@ -579,6 +610,26 @@ impl Weights<'_> {
         let y = g.conv(x, &w, &b, stride, pad);
         Ok(self.round(g, y))
     }
+    /// [`deconv_weights`] of `ConvTranspose2d` `p`: the 3×3 weights and
+    /// bias, its input and output channels.
+    #[allow(clippy::type_complexity)]
+    fn deconv3(
+        &self,
+        p: &str,
+        shuffle: bool,
+    ) -> Result<(Vec<f32>, Vec<f32>, usize, usize), NnError> {
+        let key = format!("{p}.weight");
+        let t = self.tensor(&key)?;
+        let bias = self.tensor(&format!("{p}.bias"))?;
+        let &[cin, cout, 4, 4] = t.shape.as_slice() else {
+            return Err(NnError::Graph {
+                graph: self.graph.into(),
+                reason: format!("`{key}` is {:?}, not [in, out, 4, 4]", t.shape),
+            });
+        };
+        let (w3, b3) = deconv_weights(&t.data, &bias.data, cin, cout, shuffle);
+        Ok((w3, b3, cin, cout))
+    }
     /// `ConvTranspose2d(k=4, stride=2, padding=1)` as a 3×3 convolution to
     /// 4× the channels and DepthToSpace — with `shuffle`, the following
     /// `PixelShuffle(2)` folded in (one DepthToSpace(4)). Same values, and
@@ -590,23 +641,7 @@ impl Weights<'_> {
         p: &str,
         shuffle: bool,
     ) -> Result<String, NnError> {
-        let key = format!("{p}.weight");
-        let t = self.sd.get(&key).ok_or_else(|| NnError::Graph {
-            graph: self.graph.into(),
-            reason: format!("weight `{key}` is missing"),
-        })?;
-        let bkey = format!("{p}.bias");
-        let bias = self.sd.get(&bkey).ok_or_else(|| NnError::Graph {
-            graph: self.graph.into(),
-            reason: format!("weight `{bkey}` is missing"),
-        })?;
-        let &[cin, cout, 4, 4] = t.shape.as_slice() else {
-            return Err(NnError::Graph {
-                graph: self.graph.into(),
-                reason: format!("`{key}` is {:?}, not [in, out, 4, 4]", t.shape),
-            });
-        };
-        let (w3, b3) = deconv_weights(&t.data, &bias.data, cin, cout, shuffle);
+        let (w3, b3, cin, cout) = self.deconv3(p, shuffle)?;
         let w = g.const_f32(&format!("{p}.conv3"), &[cout * 4, cin, 3, 3], &w3);
         let b = g.const_f32(&format!("{p}.bias3"), &[cout * 4], &b3);
         let (w, b) = (self.lower(g, &w), self.lower(g, &b));
@@ -674,6 +709,67 @@ fn ifblock_core(g: &mut GraphBuilder, b: &Weights, p: &str, x: &str) -> Result<S
     }
     let tmp = b.deconv_as_conv(g, &f, &format!("{p}.lastconv.0"), true)?;
     Ok(b.raise(g, &tmp))
+}
+
+/// [`ifblock_core`] at fp32 with the stride-1 3×3 convolutions on tween's
+/// Winograd operator: conv0 (stride 2, ONNX Conv) → channels-last → 8
+/// ResConvs (`lrelu(conv·beta + x)`, beta and the residual folded into the
+/// operator) → lastconv as its 3×3 form → one Transpose that is both the
+/// return to NCHW and DepthToSpace(4).
+fn ifblock_core_winograd(
+    g: &mut GraphBuilder,
+    b: &Weights,
+    p: &str,
+    x: &str,
+) -> Result<String, NnError> {
+    use crate::engine::winograd_op::conv3x3;
+    use crate::winograd::prepare;
+    let f = b.conv(g, x, &format!("{p}.conv0.0.0"), 2, 1)?;
+    let f = g.leaky_relu(&f, SLOPE);
+    let f = b.conv(g, &f, &format!("{p}.conv0.1.0"), 2, 1)?;
+    let f = g.leaky_relu(&f, SLOPE);
+    let [_, c, h, w] = g.shape(&f)[..] else {
+        unreachable!("conv outputs are 4-D")
+    };
+    let lrelu = vec![SLOPE; c];
+    let mut t = g.transpose(&f, &[0, 2, 3, 1]);
+    for i in 0..8 {
+        let q = format!("{p}.convblock.{i}");
+        let wt = b.tensor(&format!("{q}.conv.weight"))?;
+        let bias = b.tensor(&format!("{q}.conv.bias"))?;
+        let beta = b.tensor(&format!("{q}.beta"))?;
+        if wt.shape != [c, c, 3, 3] || bias.data.len() != c || beta.data.len() != c {
+            return Err(NnError::Graph {
+                graph: b.graph.into(),
+                reason: format!("`{q}` is {:?}, not [{c}, {c}, 3, 3]", wt.shape),
+            });
+        }
+        let u = prepare(
+            &wt.data,
+            c,
+            &[c],
+            &bias.data,
+            Some(&beta.data),
+            Some(&lrelu),
+        );
+        t = conv3x3(g, &[&t], &u, &[(&t, 1.0)], &q);
+    }
+    let last = format!("{p}.lastconv.0");
+    let (w3, b3, cin, cout) = b.deconv3(&last, true)?;
+    let n = 4 * cout;
+    if cin != c || n % crate::winograd::LANES != 0 {
+        return Err(NnError::Graph {
+            graph: b.graph.into(),
+            reason: format!("`{last}` takes {cin} channels to {cout}; the block has {c}"),
+        });
+    }
+    let u = prepare(&w3, n, &[c], &b3, None, None);
+    let y = conv3x3(g, &[&t], &u, &[], &last);
+    // DepthToSpace(4, CRD): out[k, 4y + i, 4x + j] = in[y, x, 16k + 4i + j].
+    let k = n / 16;
+    let y = g.reshape(&y, &[1, h, w, k, 4, 4]);
+    let y = g.transpose(&y, &[0, 3, 1, 4, 2, 5]);
+    Ok(g.reshape(&y, &[1, k, 4 * h, 4 * w]))
 }
 
 /// A `ConvTranspose2d(k=4, s=2, p=1)` (weight `[cin, cout, 4, 4]`) as a

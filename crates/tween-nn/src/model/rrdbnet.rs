@@ -25,7 +25,7 @@ use crate::onnx::{GraphBuilder, Model};
 use crate::state_dict::StateDict;
 use crate::tensor::Tensor;
 
-use super::sr::{debug_config, symbolic_hw, SrSession, Weights, NOMINAL};
+use super::sr::{debug_config, symbolic_hw, Convs, SrSession, Weights, NOMINAL};
 
 /// Every LeakyReLU slope in RRDBNet.
 const SLOPE: f32 = 0.2;
@@ -53,8 +53,21 @@ impl Rrdbnet {
         runtime: &Runtime,
         session: SessionConfig,
     ) -> Result<Self, NnError> {
+        let convs = Convs::for_session(&session);
+        Self::load_with(config, weights, runtime, session, convs)
+    }
+
+    /// [`Self::load`] with the convolutions chosen by the caller (tests
+    /// compare both).
+    pub fn load_with(
+        config: &Config,
+        weights: &StateDict,
+        runtime: &Runtime,
+        session: SessionConfig,
+        convs: Convs,
+    ) -> Result<Self, NnError> {
         weights.check_keys(&config.describe(), &config.expected_keys())?;
-        let model = build_graph(config, weights)?;
+        let model = build_graph(config, weights, convs)?;
         let session = SrSession::new(
             runtime,
             &model,
@@ -95,9 +108,12 @@ fn unshuffle(config: &Config) -> usize {
     }
 }
 
-/// The RRDBNet graph: input `x` `[1, C, h, w]`, output `out`
-/// `[1, C_out, h·scale, w·scale]`, h and w symbolic.
-pub fn build_graph(config: &Config, sd: &StateDict) -> Result<Model, NnError> {
+/// The RRDBNet graph: input `x` `[1, C, h, w]` (h, w multiples of the
+/// unshuffle factor), output `out` `[1, C', h·scale, w·scale]`, h and w
+/// symbolic. With [`Convs::Winograd`], everything after `conv_first` runs
+/// channels-last: each RDB conv reads its inputs in place (no concatenation)
+/// and the 0.2 residual scalings and additions are folded into the convs.
+pub fn build_graph(config: &Config, sd: &StateDict, convs: Convs) -> Result<Model, NnError> {
     let name = format!("rrdbnet_x{}_b{}", config.scale, config.num_block);
     let b = Weights { sd, graph: &name };
     let mut g = GraphBuilder::new(&name);
@@ -112,27 +128,119 @@ pub fn build_graph(config: &Config, sd: &StateDict) -> Result<Model, NnError> {
     } else {
         b.conv(&mut g, &x, "conv_first")?
     };
-    let mut body = feat.clone();
-    for i in 0..config.num_block {
-        body = rrdb(&mut g, &b, &body, &format!("body.{i}"))?;
-    }
-    let body = b.conv(&mut g, &body, "conv_body")?;
-    let mut f = g.add(&feat, &body);
-    for up in ["conv_up1", "conv_up2"] {
-        let u = g.resize_nearest(&f, 2);
-        let u = b.conv(&mut g, &u, up)?;
-        f = g.leaky_relu(&u, SLOPE);
-    }
-    let f = b.conv(&mut g, &f, "conv_hr")?;
-    let f = g.leaky_relu(&f, SLOPE);
-    let out = b.conv(&mut g, &f, "conv_last")?;
+    let lanes = crate::winograd::LANES;
+    let out = if convs == Convs::Winograd
+        && config.num_feat.is_multiple_of(lanes)
+        && config.num_grow_ch.is_multiple_of(lanes)
+    {
+        winograd_body(&mut g, &b, config, &feat)?
+    } else {
+        standard_body(&mut g, &b, config, &feat)?
+    };
     g.output(&out, "out");
     let mut model = g.finish()?;
     symbolic_hw(&mut model);
     Ok(model)
 }
 
-/// `RRDB`: three RDBs, then `out · 0.2 + x`.
+fn standard_body(
+    g: &mut GraphBuilder,
+    b: &Weights,
+    config: &Config,
+    feat: &str,
+) -> Result<String, NnError> {
+    let mut body = feat.to_string();
+    for i in 0..config.num_block {
+        body = rrdb(g, b, &body, &format!("body.{i}"))?;
+    }
+    let body = b.conv(g, &body, "conv_body")?;
+    let mut f = g.add(feat, &body);
+    for up in ["conv_up1", "conv_up2"] {
+        let u = g.resize_nearest(&f, 2);
+        let u = b.conv(g, &u, up)?;
+        f = g.leaky_relu(&u, SLOPE);
+    }
+    let f = b.conv(g, &f, "conv_hr")?;
+    let f = g.leaky_relu(&f, SLOPE);
+    b.conv(g, &f, "conv_last")
+}
+
+fn winograd_body(
+    g: &mut GraphBuilder,
+    b: &Weights,
+    config: &Config,
+    feat: &str,
+) -> Result<String, NnError> {
+    let nf = config.num_feat;
+    let lrelu = vec![SLOPE; nf.max(config.num_grow_ch)];
+    let feat = g.transpose(feat, &[0, 2, 3, 1]);
+    let mut body = feat.clone();
+    for i in 0..config.num_block {
+        let p = format!("body.{i}");
+        // RRDB(x) = RDB3(RDB2(RDB1(x)))·0.2 + x; RDB3's own residual
+        // (conv5·0.2 + y) then becomes conv5·0.04 + y·0.2 + x.
+        let r1 = rdb_w(g, b, config, &body, &format!("{p}.rdb1"), None, &lrelu)?;
+        let r2 = rdb_w(g, b, config, &r1, &format!("{p}.rdb2"), None, &lrelu)?;
+        body = rdb_w(g, b, config, &r2, &format!("{p}.rdb3"), Some(&body), &lrelu)?;
+    }
+    let mut f = b.winograd(g, &[&body], &[nf], "conv_body", 1.0, None, &[(&feat, 1.0)])?;
+    for up in ["conv_up1", "conv_up2"] {
+        let u = g.resize_nearest_nhwc(&f, 2);
+        f = b.winograd(g, &[&u], &[nf], up, 1.0, Some(&lrelu), &[])?;
+    }
+    let f = b.winograd(g, &[&f], &[nf], "conv_hr", 1.0, Some(&lrelu), &[])?;
+    let out = b.winograd(g, &[&f], &[nf], "conv_last", 1.0, None, &[])?;
+    let out = g.transpose(&out, &[0, 3, 1, 2]);
+    Ok(if g.shape(&out)[1] == config.num_out_ch {
+        out
+    } else {
+        g.channels(&out, 0, config.num_out_ch)
+    })
+}
+
+/// One RDB on channels-last `x`; `outer` is the enclosing RRDB's input when
+/// this is its last RDB.
+fn rdb_w(
+    g: &mut GraphBuilder,
+    b: &Weights,
+    config: &Config,
+    x: &str,
+    p: &str,
+    outer: Option<&str>,
+    lrelu: &[f32],
+) -> Result<String, NnError> {
+    let mut xs: Vec<String> = vec![x.to_string()];
+    let mut real = vec![config.num_feat];
+    for k in 1..=4 {
+        let refs: Vec<&str> = xs.iter().map(String::as_str).collect();
+        let y = b.winograd(
+            g,
+            &refs,
+            &real,
+            &format!("{p}.conv{k}"),
+            1.0,
+            Some(lrelu),
+            &[],
+        )?;
+        xs.push(y);
+        real.push(config.num_grow_ch);
+    }
+    let refs: Vec<&str> = xs.iter().map(String::as_str).collect();
+    let conv5 = format!("{p}.conv5");
+    match outer {
+        None => b.winograd(g, &refs, &real, &conv5, RES_SCALE, None, &[(x, 1.0)]),
+        Some(o) => b.winograd(
+            g,
+            &refs,
+            &real,
+            &conv5,
+            RES_SCALE * RES_SCALE,
+            None,
+            &[(x, RES_SCALE), (o, 1.0)],
+        ),
+    }
+}
+
 fn rrdb(g: &mut GraphBuilder, b: &Weights, x: &str, p: &str) -> Result<String, NnError> {
     let mut out = x.to_string();
     for k in 1..=3 {

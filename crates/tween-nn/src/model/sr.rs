@@ -5,7 +5,9 @@
 //! the graph named in errors, and [`SrNet`], either network behind one type.
 
 use crate::detect::Architecture;
-use crate::engine::{Array, ArrayView, Engine, OrtEngine, Runtime, SessionConfig};
+use crate::engine::{
+    winograd_op, Array, ArrayView, Device, Engine, OrtEngine, Runtime, SessionConfig,
+};
 use crate::error::NnError;
 use crate::onnx::proto::Dim;
 use crate::onnx::{GraphBuilder, Model};
@@ -34,6 +36,28 @@ pub(crate) fn symbolic_hw(model: &mut Model) {
     }
 }
 
+/// How an SR graph runs its 3×3 convolutions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Convs {
+    /// ONNX `Conv` on NCHW tensors: every execution provider and CPU.
+    Standard,
+    /// tween's Winograd operator ([`crate::winograd`]) on channels-last
+    /// tensors: 2.5–4x ONNX Runtime's CPU Conv at these shapes
+    /// (`examples/winograd_speed.rs`); CPUs with AVX-512F.
+    Winograd,
+}
+
+impl Convs {
+    /// Winograd where the session runs on a CPU that has the kernels.
+    pub fn for_session(session: &SessionConfig) -> Self {
+        if session.device == Device::Cpu && crate::winograd::supported() {
+            Convs::Winograd
+        } else {
+            Convs::Standard
+        }
+    }
+}
+
 /// Weight lookup by checkpoint key, with the graph's name in the error.
 pub(crate) struct Weights<'a> {
     pub sd: &'a StateDict,
@@ -55,6 +79,37 @@ impl Weights<'_> {
         let w = g.weight(wt, &format!("{p}.weight"));
         let b = g.weight(self.tensor(&format!("{p}.bias"))?, &format!("{p}.bias"));
         Ok(g.conv(x, &w, &b, 1, pad))
+    }
+
+    /// `nn.Conv2d(3, 1, 1)` named `p` as a `Conv3x3W` node over channels-last
+    /// `inputs` (their real channel counts `real_in`, concatenated):
+    /// `prelu(conv·out_scale + Σ scale·residual)`; `slope` `None` is no
+    /// activation.
+    #[allow(clippy::too_many_arguments)]
+    pub fn winograd(
+        &self,
+        g: &mut GraphBuilder,
+        inputs: &[&str],
+        real_in: &[usize],
+        p: &str,
+        out_scale: f32,
+        slope: Option<&[f32]>,
+        residuals: &[(&str, f32)],
+    ) -> Result<String, NnError> {
+        let wt = self.tensor(&format!("{p}.weight"))?;
+        let bias = self.tensor(&format!("{p}.bias"))?;
+        let o = wt.shape[0];
+        let cin: usize = real_in.iter().sum();
+        if wt.shape != [o, cin, 3, 3] {
+            return Err(NnError::Graph {
+                graph: self.graph.into(),
+                reason: format!("`{p}.weight` is {:?}, not [{o}, {cin}, 3, 3]", wt.shape),
+            });
+        }
+        let scale = (out_scale != 1.0).then(|| vec![out_scale; o]);
+        let prepared =
+            crate::winograd::prepare(&wt.data, o, real_in, &bias.data, scale.as_deref(), slope);
+        Ok(winograd_op::conv3x3(g, inputs, &prepared, residuals, p))
     }
 }
 
@@ -122,11 +177,25 @@ impl SrNet {
         runtime: &Runtime,
         session: SessionConfig,
     ) -> Result<Self, NnError> {
+        let convs = Convs::for_session(&session);
+        Self::load_with(arch, weights, runtime, session, convs)
+    }
+
+    /// [`SrNet::load`] with the convolutions chosen by the caller.
+    pub fn load_with(
+        arch: &Architecture,
+        weights: &StateDict,
+        runtime: &Runtime,
+        session: SessionConfig,
+        convs: Convs,
+    ) -> Result<Self, NnError> {
         match arch {
             Architecture::Rrdbnet(c) => {
-                Rrdbnet::load(c, weights, runtime, session).map(SrNet::Rrdbnet)
+                Rrdbnet::load_with(c, weights, runtime, session, convs).map(SrNet::Rrdbnet)
             }
-            Architecture::Srvgg(c) => Srvgg::load(c, weights, runtime, session).map(SrNet::Srvgg),
+            Architecture::Srvgg(c) => {
+                Srvgg::load_with(c, weights, runtime, session, convs).map(SrNet::Srvgg)
+            }
             other => Err(NnError::BadInput {
                 reason: format!("{other} is not a super-resolution network"),
             }),
@@ -174,10 +243,14 @@ impl SrNet {
 }
 
 /// The graph for either family (symbolic H and W).
-pub fn build_graph(arch: &Architecture, weights: &StateDict) -> Result<Model, NnError> {
+pub fn build_graph(
+    arch: &Architecture,
+    weights: &StateDict,
+    convs: Convs,
+) -> Result<Model, NnError> {
     match arch {
-        Architecture::Rrdbnet(c) => super::rrdbnet::build_graph(c, weights),
-        Architecture::Srvgg(c) => super::srvgg::build_graph(c, weights),
+        Architecture::Rrdbnet(c) => super::rrdbnet::build_graph(c, weights, convs),
+        Architecture::Srvgg(c) => super::srvgg::build_graph(c, weights, convs),
         other => Err(NnError::BadInput {
             reason: format!("{other} is not a super-resolution network"),
         }),

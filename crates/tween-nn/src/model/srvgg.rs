@@ -18,7 +18,7 @@ use crate::error::NnError;
 use crate::onnx::{GraphBuilder, Model};
 use crate::state_dict::StateDict;
 
-use super::sr::{debug_config, symbolic_hw, SrSession, Weights, NOMINAL};
+use super::sr::{debug_config, symbolic_hw, Convs, SrSession, Weights, NOMINAL};
 
 /// A loaded SRVGGNetCompact: one session over a graph with symbolic H and W.
 pub struct Srvgg {
@@ -41,8 +41,21 @@ impl Srvgg {
         runtime: &Runtime,
         session: SessionConfig,
     ) -> Result<Self, NnError> {
+        let convs = Convs::for_session(&session);
+        Self::load_with(config, weights, runtime, session, convs)
+    }
+
+    /// [`Self::load`] with the convolutions chosen by the caller (tests
+    /// compare both).
+    pub fn load_with(
+        config: &Config,
+        weights: &StateDict,
+        runtime: &Runtime,
+        session: SessionConfig,
+        convs: Convs,
+    ) -> Result<Self, NnError> {
         weights.check_keys(&config.describe(), &config.expected_keys())?;
-        let model = build_graph(config, weights)?;
+        let model = build_graph(config, weights, convs)?;
         let session = SrSession::new(
             runtime,
             &model,
@@ -69,20 +82,47 @@ impl Srvgg {
 }
 
 /// The SRVGGNetCompact graph: input `x` `[1, C, h, w]`, output `out`
-/// `[1, C, h·r, w·r]`, h and w symbolic.
-pub fn build_graph(config: &Config, sd: &StateDict) -> Result<Model, NnError> {
+/// `[1, C, h·r, w·r]`, h and w symbolic. With [`Convs::Winograd`] the body
+/// runs channels-last from the first activation to the last conv.
+pub fn build_graph(config: &Config, sd: &StateDict, convs: Convs) -> Result<Model, NnError> {
     let name = format!("srvgg_x{}_c{}", config.upscale, config.num_conv);
+    // Channels-last tensors hold whole vectors of channels.
+    let convs = match config.num_feat % crate::winograd::LANES {
+        0 => convs,
+        _ => Convs::Standard,
+    };
     let b = Weights { sd, graph: &name };
     let mut g = GraphBuilder::new(&name);
     let x = g.input("x", &[1, config.num_in_ch, NOMINAL, NOMINAL]);
-    let mut out = x.clone();
-    for k in 0..=config.num_conv {
-        out = b.conv(&mut g, &out, &format!("body.{}", 2 * k))?;
-        let slope = b.tensor(&format!("body.{}.weight", 2 * k + 1))?;
-        out = g.prelu(&out, &slope.data);
-    }
-    let last = 2 * (config.num_conv + 1);
-    let out = b.conv(&mut g, &out, &format!("body.{last}"))?;
+    let slope = |k: usize| b.tensor(&format!("body.{}.weight", 2 * k + 1));
+    let mut out = b.conv(&mut g, &x, "body.0")?;
+    out = g.prelu(&out, &slope(0)?.data);
+    let last = format!("body.{}", 2 * (config.num_conv + 1));
+    let out = match convs {
+        Convs::Standard => {
+            for k in 1..=config.num_conv {
+                out = b.conv(&mut g, &out, &format!("body.{}", 2 * k))?;
+                out = g.prelu(&out, &slope(k)?.data);
+            }
+            b.conv(&mut g, &out, &last)?
+        }
+        Convs::Winograd => {
+            let f = config.num_feat;
+            let mut t = g.transpose(&out, &[0, 2, 3, 1]);
+            for k in 1..=config.num_conv {
+                let p = format!("body.{}", 2 * k);
+                t = b.winograd(&mut g, &[&t], &[f], &p, 1.0, Some(&slope(k)?.data), &[])?;
+            }
+            let t = b.winograd(&mut g, &[&t], &[f], &last, 1.0, None, &[])?;
+            let out = g.transpose(&t, &[0, 3, 1, 2]);
+            let real = config.num_out_ch * config.upscale * config.upscale;
+            if g.shape(&out)[1] == real {
+                out
+            } else {
+                g.channels(&out, 0, real)
+            }
+        }
+    };
     let out = g.depth_to_space(&out, config.upscale);
     let base = g.resize_nearest(&x, config.upscale);
     let out = g.add(&out, &base);

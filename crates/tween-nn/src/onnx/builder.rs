@@ -323,10 +323,22 @@ impl GraphBuilder {
     /// `out[y, x] = in[y / r, x / r]` (ONNX Resize, asymmetric, floor). Needs
     /// no fixed shape, so it also serves graphs with symbolic H and W.
     pub fn resize_nearest(&mut self, x: &str, r: usize) -> String {
+        self.resize_nearest_at(x, r, [2, 3])
+    }
+
+    /// [`GraphBuilder::resize_nearest`] for a channels-last `[1, H, W, C]`.
+    pub fn resize_nearest_nhwc(&mut self, x: &str, r: usize) -> String {
+        self.resize_nearest_at(x, r, [1, 2])
+    }
+
+    fn resize_nearest_at(&mut self, x: &str, r: usize, axes: [usize; 2]) -> String {
         let mut shape = self.shape(x).to_vec();
-        shape[2] *= r;
-        shape[3] *= r;
-        let scales = self.const_f32("scales", &[4], &[1.0, 1.0, r as f32, r as f32]);
+        let mut scales = [1.0f32; 4];
+        for a in axes {
+            shape[a] *= r;
+            scales[a] = r as f32;
+        }
+        let scales = self.const_f32("scales", &[4], &scales);
         let attrs = vec![
             Attribute::string("mode", "nearest"),
             Attribute::string("coordinate_transformation_mode", "asymmetric"),

@@ -123,6 +123,12 @@ impl Attribute {
             value: AttrValue::Float(v),
         }
     }
+    pub fn floats(name: &str, v: &[f32]) -> Self {
+        Attribute {
+            name: name.into(),
+            value: AttrValue::Floats(v.to_vec()),
+        }
+    }
     pub fn ints(name: &str, v: &[i64]) -> Self {
         Attribute {
             name: name.into(),

@@ -144,13 +144,28 @@ fn fused_and_standard_graphs_agree() {
                 let tv = ArrayView::new(&[1, 1, 1, 1], &t).unwrap();
                 e.run(&[a.view(), b.view(), tv]).unwrap()
             };
-            let fused = run(&GraphOptions::default());
             let standard = run(&GraphOptions::standard());
-            for (k, name) in ["out", "flow", "mask"].iter().enumerate() {
-                assert_eq!(fused[k].shape, standard[k].shape);
-                let d = max_abs(&fused[k].data, &standard[k].data);
-                eprintln!("v{version} scale {scale} {name}: fused vs standard max abs {d:e}");
-                assert!(d < 1e-4, "v{version} scale {scale} {name}: {d}");
+            let variants = [
+                ("fused", GraphOptions::default().without_winograd()),
+                ("fused+winograd", GraphOptions::default()),
+            ];
+            for (what, opts) in variants {
+                if opts.winograd {
+                    if !tween_nn::winograd::supported() {
+                        eprintln!("{what}: skipped, no AVX-512F");
+                        continue;
+                    }
+                    let g = build_graph_with(&config, &sd, ph, pw, scale, &opts).unwrap();
+                    let n = g.nodes.iter().filter(|n| n.op_type == "Conv3x3W").count();
+                    assert_eq!(n, 9 * config.blocks.len(), "v{version}: Winograd nodes");
+                }
+                let fused = run(&opts);
+                for (k, name) in ["out", "flow", "mask"].iter().enumerate() {
+                    assert_eq!(fused[k].shape, standard[k].shape);
+                    let d = max_abs(&fused[k].data, &standard[k].data);
+                    eprintln!("v{version} scale {scale} {name}: {what} vs standard max abs {d:e}");
+                    assert!(d < 1e-4, "v{version} scale {scale} {name} {what}: {d}");
+                }
             }
         }
         // Scale 2: block scales 8 … 0.5, standard ops only.
