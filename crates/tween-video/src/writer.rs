@@ -8,7 +8,7 @@ use crate::color::{
 };
 use crate::convert::FromRgb;
 use crate::error::VideoError;
-use crate::ffi::avformat::{query_codec, set_encoder_color};
+use crate::ffi::avformat::{query_codec, set_codec_tag, set_encoder_color};
 use crate::ffi::sws::Side;
 use crate::probe::ffmpeg_path;
 use crate::time::{to_ff, ts_to_seconds};
@@ -300,16 +300,30 @@ impl VideoWriter {
                 reason: e.to_string(),
             })?;
             ost.set_parameters(&encoder);
+            if codec.id() == codec::Id::HEVC && is_quicktime(&container) {
+                // `hvc1` (parameter sets in the sample description only), the
+                // tag Apple's players and Safari require; FFmpeg's default
+                // `hev1` does not play there.
+                set_codec_tag(&mut ost, u32::from_le_bytes(*b"hvc1"));
+            }
             ost.set_time_base(tb);
             ost.set_avg_frame_rate(fps);
             ost.set_rate(fps);
             ost.index()
         };
         let mux = AudioMux::open(audio, octx, path)?;
-        octx.write_header().map_err(|e| VideoError::Write {
-            path: path.to_path_buf(),
-            reason: format!("the {container} muxer refused the streams: {e}"),
-        })?;
+        let mut header = Dictionary::new();
+        if is_quicktime(&container) {
+            // The index (moov) before the media, so that a browser or player
+            // starts before the whole file has arrived; FFmpeg moves it when
+            // the trailer is written, while the file still has its temporary name.
+            header.set("movflags", "+faststart");
+        }
+        octx.write_header_with(header)
+            .map_err(|e| VideoError::Write {
+                path: path.to_path_buf(),
+                reason: format!("the {container} muxer refused the streams: {e}"),
+            })?;
         let mut mux = mux;
         if let Some(m) = mux.as_mut() {
             m.after_header(octx);
@@ -432,4 +446,11 @@ impl VideoWriter {
         }
         self.octx.write_trailer().map_err(|e| self.write_err(e))
     }
+}
+
+/// MP4 and QuickTime muxers (FFmpeg names them "mp4", "mov", "ipod", …).
+fn is_quicktime(muxer: &str) -> bool {
+    muxer
+        .split(',')
+        .any(|m| matches!(m, "mp4" | "mov" | "ipod" | "m4v"))
 }

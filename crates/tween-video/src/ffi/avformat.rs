@@ -127,9 +127,14 @@ pub(crate) fn pixel_from_raw(raw: i32) -> Option<ffmpeg_next::format::Pixel> {
 /// Clears the codec tag of an output stream so the muxer picks its own (the
 /// source container's tag may mean nothing in the output container).
 pub(crate) fn clear_codec_tag(ost: &mut ffmpeg_next::format::stream::StreamMut) {
+    set_codec_tag(ost, 0);
+}
+
+/// Sets the codec tag (FourCC, `MKTAG` order) of an output stream.
+pub(crate) fn set_codec_tag(ost: &mut ffmpeg_next::format::stream::StreamMut, tag: u32) {
     // SAFETY: `ost` borrows a live stream of an output context; its codecpar
     // is a valid AVCodecParameters and codec_tag a plain integer field.
-    unsafe { (*ost.parameters().as_mut_ptr()).codec_tag = 0 };
+    unsafe { (*ost.parameters().as_mut_ptr()).codec_tag = tag };
 }
 
 /// The container's start time in AV_TIME_BASE units (AV_NOPTS_VALUE when unknown).

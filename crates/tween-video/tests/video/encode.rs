@@ -241,7 +241,52 @@ fn hevc_and_vp9_encode() {
         encode(&out, &s, &frames);
         let j = ffprobe(&out);
         assert_eq!(streams(&j, "video")[0]["codec_name"], name);
+        if codec == "hevc" {
+            // Apple's players and Safari play `hvc1` only.
+            assert_eq!(streams(&j, "video")[0]["codec_tag_string"], "hvc1");
+        }
         assert_eq!(decode_all(&out).len(), 5);
+    }
+}
+
+/// The top-level boxes of an MP4 file, in order.
+fn top_level_boxes(path: &std::path::Path) -> Vec<String> {
+    let data = std::fs::read(path).unwrap();
+    let mut boxes = Vec::new();
+    let mut at = 0usize;
+    while at + 8 <= data.len() {
+        let size = u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+        boxes.push(String::from_utf8_lossy(&data[at + 4..at + 8]).into_owned());
+        let size = match size {
+            1 => u64::from_be_bytes(data[at + 8..at + 16].try_into().unwrap()) as usize,
+            0 => data.len() - at,
+            s => s,
+        };
+        assert!(size >= 8, "box of size {size} at {at}");
+        at += size;
+    }
+    boxes
+}
+
+/// MP4 and MOV files carry their index before the media (fast start), so
+/// players and browsers begin before the whole file has arrived.
+#[test]
+fn mp4_and_mov_start_fast() {
+    let dir = tmp();
+    let frames: Vec<Frame> = (0..4).map(|i| noise_u8(64, 48, i)).collect();
+    for file in ["fs.mp4", "fs.mov"] {
+        let out = p(&dir, file);
+        let mut s = EncodeSettings::new(64, 48, Rational::from_int(24));
+        s.preset = Some("ultrafast".into());
+        encode(&out, &s, &frames);
+        let boxes = top_level_boxes(&out);
+        let pos = |b: &str| boxes.iter().position(|x| x == b);
+        let (moov, mdat) = (pos("moov"), pos("mdat"));
+        assert!(
+            moov.is_some() && mdat.is_some() && moov < mdat,
+            "{file}: boxes {boxes:?}"
+        );
+        assert_eq!(decode_all(&out).len(), 4);
     }
 }
 
