@@ -488,7 +488,12 @@ mod tests {
     /// enlarged extras, concatenation, then the shrink (and flow / down).
     #[test]
     fn rife_input_equals_warp_concat_then_resize() {
-        let (h, w) = (16usize, 24usize);
+        for w in [24usize, 56] {
+            rife_input_matches_at(16, w);
+        }
+    }
+
+    fn rife_input_matches_at(h: usize, w: usize) {
         let p = h * w;
         let flow = pattern(4 * p, 0.37, 4.0); // up to ±4 px, past the borders
         let img0 = pattern(3 * p, 0.11, 1.0);
