@@ -143,6 +143,7 @@ pub fn build_graph(config: &Config, sd: &StateDict, convs: Convs) -> Result<Mode
     Ok(model)
 }
 
+/// Everything after `conv_first`, in ONNX ops on NCHW tensors.
 fn standard_body(
     g: &mut GraphBuilder,
     b: &Weights,
@@ -165,6 +166,8 @@ fn standard_body(
     b.conv(g, &f, "conv_last")
 }
 
+/// Everything after `conv_first`, channels-last on `Conv3x3W` nodes; back to
+/// NCHW (and the real output channels) at the end.
 fn winograd_body(
     g: &mut GraphBuilder,
     b: &Weights,
@@ -241,6 +244,7 @@ fn rdb_w(
     }
 }
 
+/// `RRDB`: three RDBs, then `out · 0.2 + x`.
 fn rrdb(g: &mut GraphBuilder, b: &Weights, x: &str, p: &str) -> Result<String, NnError> {
     let mut out = x.to_string();
     for k in 1..=3 {

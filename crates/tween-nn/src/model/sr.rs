@@ -42,7 +42,7 @@ pub enum Convs {
     /// ONNX `Conv` on NCHW tensors: every execution provider and CPU.
     Standard,
     /// tween's Winograd operator ([`crate::winograd`]) on channels-last
-    /// tensors: 2.5–4x ONNX Runtime's CPU Conv at these shapes
+    /// tensors: 2.4–3.8x ONNX Runtime's CPU Conv at these shapes
     /// (`examples/winograd_speed.rs`); CPUs with AVX-512F.
     Winograd,
 }
@@ -81,7 +81,7 @@ impl Weights<'_> {
         Ok(g.conv(x, &w, &b, 1, pad))
     }
 
-    /// `nn.Conv2d(3, 1, 1)` named `p` as a `Conv3x3W` node over channels-last
+    /// The 3×3 `nn.Conv2d` (stride 1, padding 1) named `p` as a `Conv3x3W` node over channels-last
     /// `inputs` (their real channel counts `real_in`, concatenated):
     /// `prelu(conv·out_scale + Σ scale·residual)`; `slope` `None` is no
     /// activation.

@@ -87,12 +87,12 @@ pub enum WinogradError {
     Shape(String),
 }
 
-/// Runs [`par`]'s closure over `0..n` (in parallel where it can); the
+/// Runs a closure over `0..n` (in parallel where it can); the
 /// engine passes ONNX Runtime's intra-op pool, tests pass rayon or a loop.
 pub type Par<'a> = &'a dyn Fn(usize, &(dyn Fn(usize) + Sync));
 
 /// `out = prelu(conv3x3(concat(inputs)) + bias + Σ scale·residual)`, all
-/// `[h, w, ·]`; `out` is `[h, w, w.n]`.
+/// `[h, w, ·]`; `out` is `[h, w, weights.n]`.
 pub fn conv3x3(
     inputs: &[Input<'_>],
     (h, w): (usize, usize),
