@@ -239,12 +239,40 @@ async function tabChain(page) {
   const panel = page.locator("#panel-chain");
   const run = panel.getByRole("button", { name: "Join the clips" });
   check(await run.isDisabled(), "a chain needs its clips first");
+  // Two clips under different names, so their order can be told apart.
+  const second = path.join(OUT, "second-clip.mp4");
+  fs.copyFileSync(CLIP, second);
+  const ids = [];
+  const onUpload = (r) => {
+    if (r.url().endsWith("/api/uploads") && r.request().method() === "POST" && r.ok()) {
+      ids.push(r.json().then((j) => [j.name, j.id]));
+    }
+  };
+  page.on("response", onUpload);
   await upload(panel, 0, CLIP);
-  await upload(panel, 1, CLIP);
+  await upload(panel, 1, second);
   await page.waitForFunction(() => document.querySelectorAll("#panel-chain dl.info").length === 2, null, { timeout: 30000 });
+  page.off("response", onUpload);
+  const uploaded = Object.fromEntries(await Promise.all(ids));
+  const first = path.basename(CLIP);
+  const statuses = () => panel.locator(".clip-item .file-status").allTextContents();
+  let order = await statuses();
+  check(order[0].startsWith(first) && order[1].startsWith("second-clip.mp4"), `clips in upload order (${order.join(" | ")})`);
+  check(!(await panel.getByRole("button", { name: "Move clip 1 earlier" }).isVisible()), "the first clip cannot move earlier");
+  await panel.getByRole("button", { name: "Move clip 2 earlier" }).click();
+  order = await statuses();
+  const titles = await panel.locator(".clip-item .drop-title").allTextContents();
+  check(order[0].startsWith("second-clip.mp4") && order[1].startsWith(first), `the second clip moved first (${order.join(" | ")})`);
+  check(titles.join() === "Clip 1,Clip 2", `titles renumbered (${titles.join()})`);
   await panel.getByLabel("Passes per transition", { exact: true }).selectOption("1");
   await shoot(page, "tab3-ready-desktop");
+  const posted = page.waitForRequest((r) => r.url().endsWith("/api/jobs") && r.method() === "POST");
   await run.click();
+  const inputs = (await posted).postDataJSON().params.inputs;
+  check(
+    inputs.length === 2 && inputs[0].upload === uploaded["second-clip.mp4"] && inputs[1].upload === uploaded[first],
+    `the job joins the clips in the new order (${JSON.stringify(inputs)} for ${JSON.stringify(uploaded)})`,
+  );
   const job = await waitForJob(panel);
   result.downloads.chain = await download(page, job.locator("a.download", { hasText: "result.mp4" }), "chain.mp4");
 }

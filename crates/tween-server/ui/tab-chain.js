@@ -15,26 +15,51 @@ export function chainTab(root) {
   function addClip() {
     const item = h("li", { class: "clip-item" });
     const clip = new MediaField({ label: `Clip ${clips.length + 1}`, kind: "video", onChange: changed });
-    const remove = h("button", { type: "button", class: "link-button remove", "aria-label": "Remove this clip" }, "Remove");
+    const button = (text) => h("button", { type: "button", class: "link-button" }, text);
+    const up = button("↑ Earlier");
+    const down = button("↓ Later");
+    const remove = button("Remove");
+    up.addEventListener("click", () => move(clip, -1));
+    down.addEventListener("click", () => move(clip, 1));
     remove.addEventListener("click", () => {
       clips.splice(clips.indexOf(clip), 1);
       item.remove();
       renumber();
       changed();
     });
-    clip.item = item;
-    clip.remove = remove;
-    item.append(clip.el, remove);
+    Object.assign(clip, { item, up, down, remove });
+    item.append(clip.el, h("div", { class: "clip-actions" }, up, down, remove));
     clips.push(clip);
     list.append(item);
     renumber();
     changed();
   }
 
+  /** Moves `clip` one place earlier (-1) or later (+1) in the chain. */
+  function move(clip, by) {
+    const i = clips.indexOf(clip);
+    const j = i + by;
+    if (j < 0 || j >= clips.length) return;
+    [clips[i], clips[j]] = [clips[j], clips[i]];
+    list.replaceChildren(...clips.map((c) => c.item));
+    renumber();
+    // Keep the keyboard on the clip: the same button, or the other one
+    // when it has just been hidden at either end.
+    const same = by < 0 ? clip.up : clip.down;
+    (same.hidden ? (by < 0 ? clip.down : clip.up) : same).focus();
+    changed();
+  }
+
   function renumber() {
     clips.forEach((c, i) => {
-      c.drop.querySelector(".drop-title").textContent = `Clip ${i + 1}`;
+      const n = i + 1;
+      c.drop.querySelector(".drop-title").textContent = `Clip ${n}`;
+      c.up.hidden = i === 0;
+      c.down.hidden = i === clips.length - 1;
       c.remove.hidden = clips.length <= 2;
+      c.up.setAttribute("aria-label", `Move clip ${n} earlier`);
+      c.down.setAttribute("aria-label", `Move clip ${n} later`);
+      c.remove.setAttribute("aria-label", `Remove clip ${n}`);
     });
   }
 
