@@ -1,6 +1,7 @@
 //! One 3×3 convolution layer (+ LeakyReLU) at the shapes Real-ESRGAN and
 //! RIFE spend their time in: ONNX Runtime's Conv (NCHW, MLAS) against
-//! tween's Winograd F(4×4, 3×3) kernels (channels-last), same thread count,
+//! tween's Winograd F(4×4, 3×3) kernels (channels-last) for every
+//! instruction set this CPU has (AVX-512F, AVX2 + FMA), same thread count,
 //! median of N runs after a warm-up, in one run.
 //!
 //! ```text
@@ -15,7 +16,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use tween_nn::engine::{Array, Engine, OrtEngine, Runtime, RuntimeConfig, SessionConfig};
 use tween_nn::onnx::GraphBuilder;
-use tween_nn::winograd::{self, Input};
+use tween_nn::winograd::{self, Input, Isa};
 use tween_nn::{DType, Tensor};
 
 fn noise(seed: u64, len: usize, amp: f32) -> Vec<f32> {
@@ -60,8 +61,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             o => return Err(format!("unknown argument {o}").into()),
         }
     }
-    if !winograd::supported() {
-        return Err("no AVX-512F: the Winograd kernels do not run on this CPU".into());
+    let isas = Isa::available();
+    if isas.is_empty() {
+        return Err("neither AVX-512F nor AVX2 + FMA: the Winograd kernels do not run here".into());
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -129,16 +131,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let par = |n: usize, f: &(dyn Fn(usize) + Sync)| {
             pool.install(|| (0..n).into_par_iter().for_each(f))
         };
-        let wino_ms = time(reps, || {
-            winograd::conv3x3(&inputs, (h, w), &prepared.weights(), &[], &mut out, &par)
-                .expect("winograd");
-        });
-        println!(
-            "{what:<24} ORT {ort_ms:8.2} ms ({:5.0} GFLOP/s)   Winograd {wino_ms:8.2} ms ({:5.0} GFLOP/s)   {:.2}x",
-            flop / ort_ms / 1e6,
-            flop / wino_ms / 1e6,
-            ort_ms / wino_ms
+        let mut line = format!(
+            "{what:<24} ORT {ort_ms:8.2} ms ({:4.0} GFLOP/s)",
+            flop / ort_ms / 1e6
         );
+        for &isa in &isas {
+            let ms = time(reps, || {
+                winograd::conv3x3_with(
+                    isa,
+                    &inputs,
+                    (h, w),
+                    &prepared.weights(),
+                    &[],
+                    &mut out,
+                    &par,
+                )
+                .expect("winograd");
+            });
+            line += &format!(
+                "   {isa:?} {ms:7.2} ms ({:4.0} GFLOP/s) {:.2}x",
+                flop / ms / 1e6,
+                ort_ms / ms
+            );
+        }
+        println!("{line}");
     }
     Ok(())
 }

@@ -242,7 +242,7 @@ pub struct GraphOptions {
     /// With `fused` at fp32, run each block's stride-1 3×3 convolutions
     /// (the 8 ResConvs and lastconv) with tween's Winograd operator
     /// ([`crate::winograd`]) on channels-last tensors. Defaults to whether
-    /// this CPU has its kernels.
+    /// this CPU has its kernels (AVX-512F, or AVX2 + FMA).
     pub winograd: bool,
 }
 

@@ -43,7 +43,7 @@ pub enum Convs {
     Standard,
     /// tween's Winograd operator ([`crate::winograd`]) on channels-last
     /// tensors: 2.4–3.8x ONNX Runtime's CPU Conv at these shapes
-    /// (`examples/winograd_speed.rs`); CPUs with AVX-512F.
+    /// (`examples/winograd_speed.rs`); x86-64 CPUs with AVX-512F or AVX2 + FMA.
     Winograd,
 }
 

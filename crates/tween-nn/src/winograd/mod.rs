@@ -19,11 +19,14 @@
 //! is no activation, 0.2 everywhere is LeakyReLU(0.2)).
 //!
 //! - [`prepare`] transforms `[out, in, 3, 3]` weights once, at graph build.
-//! - [`conv3x3`] runs one layer; [`supported`] says whether this CPU has the
-//!   AVX-512 kernels (the graphs fall back to ONNX Conv where it does not).
+//! - [`conv3x3`] runs one layer with the best kernels this CPU has
+//!   ([`Isa`]: AVX-512F, else AVX2 + FMA); [`supported`] says whether it has
+//!   either (the graphs fall back to ONNX Conv where it has neither).
 
 #[cfg(target_arch = "x86_64")]
-mod avx512;
+mod kernels;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 mod transform;
 
 pub use transform::{prepare, Prepared};
@@ -52,16 +55,42 @@ pub fn padded(c: usize) -> usize {
     c.div_ceil(LANES) * LANES
 }
 
+/// The instruction sets the kernels are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// 16 lanes (x86-64 with AVX-512F).
+    Avx512,
+    /// 8 lanes (x86-64 with AVX2 and FMA).
+    Avx2,
+}
+
+impl Isa {
+    /// Every instruction set of [`Isa`] this CPU has, best first.
+    pub fn available() -> Vec<Isa> {
+        let mut v = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                v.push(Isa::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                v.push(Isa::Avx2);
+            }
+        }
+        v
+    }
+
+    /// The best one this CPU has.
+    pub fn best() -> Option<Isa> {
+        Isa::available().first().copied()
+    }
+}
+
 /// Whether [`conv3x3`] can run on this CPU.
 pub fn supported() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    Isa::best().is_some()
 }
 
 /// One channels-last input, `[h, w, c]`.
@@ -81,8 +110,10 @@ pub struct Residual<'a> {
 /// What [`conv3x3`] refuses.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum WinogradError {
-    #[error("this CPU has no AVX-512F, which the Winograd kernels need")]
+    #[error("this CPU has neither AVX-512F nor AVX2 with FMA, which the Winograd kernels need")]
     Unsupported,
+    #[error("this CPU lacks {0:?}")]
+    Missing(Isa),
     #[error("{0}")]
     Shape(String),
 }
@@ -92,8 +123,22 @@ pub enum WinogradError {
 pub type Par<'a> = &'a dyn Fn(usize, &(dyn Fn(usize) + Sync));
 
 /// `out = prelu(conv3x3(concat(inputs)) + bias + Σ scale·residual)`, all
-/// `[h, w, ·]`; `out` is `[h, w, weights.n]`.
+/// `[h, w, ·]`; `out` is `[h, w, weights.n]`. Uses [`Isa::best`].
 pub fn conv3x3(
+    inputs: &[Input<'_>],
+    hw: (usize, usize),
+    weights: &Weights<'_>,
+    residuals: &[Residual<'_>],
+    out: &mut [f32],
+    par: Par<'_>,
+) -> Result<(), WinogradError> {
+    let isa = Isa::best().ok_or(WinogradError::Unsupported)?;
+    conv3x3_with(isa, inputs, hw, weights, residuals, out, par)
+}
+
+/// [`conv3x3`] with the kernels of `isa` (tests and benchmarks compare them).
+pub fn conv3x3_with(
+    isa: Isa,
     inputs: &[Input<'_>],
     (h, w): (usize, usize),
     weights: &Weights<'_>,
@@ -150,13 +195,15 @@ pub fn conv3x3(
     if h == 0 || w == 0 {
         return Ok(());
     }
-    #[cfg(target_arch = "x86_64")]
-    if supported() {
-        // SAFETY: AVX-512F was detected just above; the shapes were checked.
-        unsafe { avx512::conv3x3(inputs, (h, w), weights, residuals, out, par) };
-        return Ok(());
+    if !Isa::available().contains(&isa) {
+        return Err(WinogradError::Missing(isa));
     }
-    Err(WinogradError::Unsupported)
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: the CPU has `isa` (checked just above); the shapes were checked.
+    unsafe {
+        kernels::conv3x3(isa, inputs, (h, w), weights, residuals, out, par)
+    };
+    Ok(())
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ struct Case {
     out_scale: Option<f32>,
 }
 
-fn check(case: &Case, par: Par<'_>) -> f32 {
+fn check(case: &Case, isa: Isa, par: Par<'_>) -> f32 {
     let (h, w) = case.hw;
     let ins: Vec<(Vec<f32>, usize)> = case
         .real_in
@@ -70,7 +70,8 @@ fn check(case: &Case, par: Par<'_>) -> f32 {
     );
     assert_eq!((prepared.k, prepared.n), (ins.iter().map(|i| i.1).sum(), n));
     let mut out = vec![f32::NAN; h * w * n];
-    conv3x3(
+    conv3x3_with(
+        isa,
         &inputs,
         case.hw,
         &prepared.weights(),
@@ -171,8 +172,9 @@ fn par(n: usize, f: &(dyn Fn(usize) + Sync)) {
 
 #[test]
 fn matches_a_direct_convolution() {
-    if !supported() {
-        eprintln!("skipped: no AVX-512F on this CPU");
+    let isas = Isa::available();
+    if isas.is_empty() {
+        eprintln!("skipped: neither AVX-512F nor AVX2 + FMA on this CPU");
         return;
     }
     let cases = [
@@ -197,9 +199,11 @@ fn matches_a_direct_convolution() {
             out_scale: [None, Some(0.2)][i % 2],
         };
         let runner: Par = if i % 2 == 0 { &seq } else { &par };
-        let worst = check(&case, runner);
-        eprintln!("case {id}: max abs error {worst:e}");
-        assert!(worst < 2e-5, "case {id}: max abs error {worst}");
+        for &isa in &isas {
+            let worst = check(&case, isa, runner);
+            eprintln!("case {id} {isa:?}: max abs error {worst:e}");
+            assert!(worst < 2e-5, "case {id} {isa:?}: max abs error {worst}");
+        }
     }
 }
 
