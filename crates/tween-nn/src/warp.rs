@@ -148,10 +148,11 @@ impl Taps {
     fn at(sx: f32, sy: f32, h: usize, w: usize, k: f32) -> Taps {
         let sx = sx.clamp(0.0, (w - 1) as f32);
         let sy = sy.clamp(0.0, (h - 1) as f32);
-        let (x0, y0) = (sx.floor(), sy.floor());
-        let (wx, wy) = (sx - x0, sy - y0);
-        // `as` saturates (NaN → 0), so the indices stay inside the plane.
-        let (x0, y0) = ((x0 as usize).min(w - 1), (y0 as usize).min(h - 1));
+        // Truncation is the floor of these non-negative values, without the
+        // libm call `floor` is on baseline x86-64; `as` saturates (NaN → 0),
+        // so the indices stay inside the plane, and a NaN weight stays NaN.
+        let (x0, y0) = ((sx as usize).min(w - 1), (sy as usize).min(h - 1));
+        let (wx, wy) = (sx - x0 as f32, sy - y0 as f32);
         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
         Taps {
             i: [
