@@ -195,7 +195,7 @@ pub fn build_interpolator(req: &ModelSpec) -> Result<Box<dyn Interpolator>> {
 
     let runtime = Runtime::load(&RuntimeConfig::default())
         .map_err(|e| OpsError::Model(format!("--model {name} runs on ONNX Runtime: {e}")))?;
-    tracing::info!(library = %runtime.library().display(), "ONNX Runtime loaded");
+    log_runtime(&runtime);
     let interp = RifeInterpolator::new(&config, &weights, &runtime, options)
         .map_err(|e| OpsError::Model(format!("--model {name}: {e}")))?
         .with_name(label);
@@ -308,4 +308,14 @@ mod tests {
         let e = build_interpolator(&req).err().unwrap().to_string();
         assert!(e.contains("--scale must be"), "{e}");
     }
+}
+
+/// Logs the ONNX Runtime library and the kernels of the CPU's 3×3
+/// convolutions (tween's Winograd ones where the CPU has AVX-512F or AVX2).
+pub(crate) fn log_runtime(runtime: &Runtime) {
+    let convs = match tween_nn::winograd::Isa::best() {
+        Some(isa) => format!("Winograd ({isa:?})"),
+        None => "ONNX Conv".to_string(),
+    };
+    tracing::info!(library = %runtime.library().display(), cpu_convs = %convs, "ONNX Runtime loaded");
 }

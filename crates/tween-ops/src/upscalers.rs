@@ -185,6 +185,7 @@ pub fn build_upscaler(spec: &UpscaleSpec) -> Result<UpscaleStage, OpsError> {
             let runtime = Runtime::load(&RuntimeConfig::default()).map_err(|e| {
                 OpsError::Model(format!("--model {name} runs on ONNX Runtime: {e}"))
             })?;
+            crate::interpolators::log_runtime(&runtime);
             let options = UpscaleOptions {
                 tile: spec.tile,
                 tile_pad: spec.tile_pad,
