@@ -276,6 +276,16 @@ fn from_store(req: &ModelSpec) -> Result<Option<(Architecture, StateDict)>> {
     }
 }
 
+/// Logs the ONNX Runtime library and the kernels of the CPU's 3×3
+/// convolutions (tween's Winograd ones where the CPU has AVX-512F or AVX2).
+pub(crate) fn log_runtime(runtime: &Runtime) {
+    let convs = match tween_nn::winograd::Isa::best() {
+        Some(isa) => format!("Winograd ({isa:?})"),
+        None => "ONNX Conv".to_string(),
+    };
+    tracing::info!(library = %runtime.library().display(), cpu_convs = %convs, "ONNX Runtime loaded");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,14 +318,4 @@ mod tests {
         let e = build_interpolator(&req).err().unwrap().to_string();
         assert!(e.contains("--scale must be"), "{e}");
     }
-}
-
-/// Logs the ONNX Runtime library and the kernels of the CPU's 3×3
-/// convolutions (tween's Winograd ones where the CPU has AVX-512F or AVX2).
-pub(crate) fn log_runtime(runtime: &Runtime) {
-    let convs = match tween_nn::winograd::Isa::best() {
-        Some(isa) => format!("Winograd ({isa:?})"),
-        None => "ONNX Conv".to_string(),
-    };
-    tracing::info!(library = %runtime.library().display(), cpu_convs = %convs, "ONNX Runtime loaded");
 }

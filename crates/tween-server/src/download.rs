@@ -25,11 +25,11 @@ pub async fn serve(
         Some(r) => match parse_range(r, size) {
             Some(r) => Some(r),
             None => {
-                return Ok(Response::builder()
+                return Response::builder()
                     .status(StatusCode::RANGE_NOT_SATISFIABLE)
                     .header(header::CONTENT_RANGE, format!("bytes */{size}"))
                     .body(Body::empty())
-                    .map_err(ApiError::internal)?)
+                    .map_err(ApiError::internal)
             }
         },
         None => None,

@@ -61,7 +61,7 @@ pub fn check_client_jobs(state: &AppState, client: &str) -> Result<(), ApiError>
 
 fn human_bytes(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n % MIB == 0 {
+    if n >= MIB && n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
     } else {
         format!("{n} bytes")

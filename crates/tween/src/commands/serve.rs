@@ -55,7 +55,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     if a.workers == 0 {
         anyhow::bail!("--workers must be at least 1");
     }
-    if !(a.retention_hours > 0.0) {
+    if a.retention_hours.is_nan() || a.retention_hours <= 0.0 {
         anyhow::bail!("--retention-hours must be more than 0");
     }
     std::fs::create_dir_all(&a.data_dir)
