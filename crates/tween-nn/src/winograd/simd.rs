@@ -30,92 +30,83 @@ pub(super) unsafe trait Simd: Copy {
     unsafe fn max(a: Self, b: Self) -> Self;
 }
 
-// SAFETY: used only inside `#[target_feature(enable = "avx512f")]` code.
-unsafe impl Simd for __m512 {
-    const W: usize = 16;
-    #[inline(always)]
-    unsafe fn zero() -> Self {
-        _mm512_setzero_ps()
-    }
-    #[inline(always)]
-    unsafe fn splat(v: f32) -> Self {
-        _mm512_set1_ps(v)
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        _mm512_loadu_ps(p)
-    }
-    #[inline(always)]
-    unsafe fn store(p: *mut f32, v: Self) {
-        _mm512_storeu_ps(p, v)
-    }
-    #[inline(always)]
-    unsafe fn add(a: Self, b: Self) -> Self {
-        _mm512_add_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn sub(a: Self, b: Self) -> Self {
-        _mm512_sub_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self {
-        _mm512_fmadd_ps(a, b, c)
-    }
-    #[inline(always)]
-    unsafe fn fnmadd(a: Self, b: Self, c: Self) -> Self {
-        _mm512_fnmadd_ps(a, b, c)
-    }
-    #[inline(always)]
-    unsafe fn min(a: Self, b: Self) -> Self {
-        _mm512_min_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn max(a: Self, b: Self) -> Self {
-        _mm512_max_ps(a, b)
-    }
+/// Implements [`Simd`] for a register type from its intrinsics' names.
+macro_rules! simd {
+    ($t:ty, $w:expr, $zero:ident, $splat:ident, $load:ident, $store:ident, $add:ident,
+     $sub:ident, $fmadd:ident, $fnmadd:ident, $min:ident, $max:ident) => {
+        unsafe impl Simd for $t {
+            const W: usize = $w;
+            #[inline(always)]
+            unsafe fn zero() -> Self {
+                $zero()
+            }
+            #[inline(always)]
+            unsafe fn splat(v: f32) -> Self {
+                $splat(v)
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const f32) -> Self {
+                $load(p)
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut f32, v: Self) {
+                $store(p, v)
+            }
+            #[inline(always)]
+            unsafe fn add(a: Self, b: Self) -> Self {
+                $add(a, b)
+            }
+            #[inline(always)]
+            unsafe fn sub(a: Self, b: Self) -> Self {
+                $sub(a, b)
+            }
+            #[inline(always)]
+            unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self {
+                $fmadd(a, b, c)
+            }
+            #[inline(always)]
+            unsafe fn fnmadd(a: Self, b: Self, c: Self) -> Self {
+                $fnmadd(a, b, c)
+            }
+            #[inline(always)]
+            unsafe fn min(a: Self, b: Self) -> Self {
+                $min(a, b)
+            }
+            #[inline(always)]
+            unsafe fn max(a: Self, b: Self) -> Self {
+                $max(a, b)
+            }
+        }
+    };
 }
 
-// SAFETY: used only inside `#[target_feature(enable = "avx2,fma")]` code.
-unsafe impl Simd for __m256 {
-    const W: usize = 8;
-    #[inline(always)]
-    unsafe fn zero() -> Self {
-        _mm256_setzero_ps()
-    }
-    #[inline(always)]
-    unsafe fn splat(v: f32) -> Self {
-        _mm256_set1_ps(v)
-    }
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> Self {
-        _mm256_loadu_ps(p)
-    }
-    #[inline(always)]
-    unsafe fn store(p: *mut f32, v: Self) {
-        _mm256_storeu_ps(p, v)
-    }
-    #[inline(always)]
-    unsafe fn add(a: Self, b: Self) -> Self {
-        _mm256_add_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn sub(a: Self, b: Self) -> Self {
-        _mm256_sub_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn fmadd(a: Self, b: Self, c: Self) -> Self {
-        _mm256_fmadd_ps(a, b, c)
-    }
-    #[inline(always)]
-    unsafe fn fnmadd(a: Self, b: Self, c: Self) -> Self {
-        _mm256_fnmadd_ps(a, b, c)
-    }
-    #[inline(always)]
-    unsafe fn min(a: Self, b: Self) -> Self {
-        _mm256_min_ps(a, b)
-    }
-    #[inline(always)]
-    unsafe fn max(a: Self, b: Self) -> Self {
-        _mm256_max_ps(a, b)
-    }
-}
+// SAFETY (both): used only inside `#[target_feature]` code of the matching
+// instruction set: "avx512f" for `__m512`, "avx2,fma" for `__m256`.
+simd!(
+    __m512,
+    16,
+    _mm512_setzero_ps,
+    _mm512_set1_ps,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_add_ps,
+    _mm512_sub_ps,
+    _mm512_fmadd_ps,
+    _mm512_fnmadd_ps,
+    _mm512_min_ps,
+    _mm512_max_ps
+);
+simd!(
+    __m256,
+    8,
+    _mm256_setzero_ps,
+    _mm256_set1_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_add_ps,
+    _mm256_sub_ps,
+    _mm256_fmadd_ps,
+    _mm256_fnmadd_ps,
+    _mm256_min_ps,
+    _mm256_max_ps
+);
