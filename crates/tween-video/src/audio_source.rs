@@ -3,6 +3,7 @@
 //! resample/format/layout conversion → abuffersink) to the track's format,
 //! one frame at a time, each with its position relative to that start.
 
+use crate::audio_convert::{converter, input_layout};
 use crate::error::VideoError;
 use crate::probe::open_input;
 use crate::time::{seconds_to_ts, ts_to_seconds};
@@ -296,34 +297,11 @@ impl SegmentSource {
         let f = &self.decoded;
         let rate = f.rate().max(1);
         let channels = f.channels().max(1) as i32;
-        let mut layout = f.channel_layout();
-        if layout.is_empty() || layout.channels() != channels {
-            layout = ChannelLayout::default(channels);
-        }
-        let mut graph = filter::Graph::new();
-        let args = format!(
-            "time_base=1/{rate}:sample_rate={rate}:sample_fmt={}:channel_layout=0x{:x}",
-            f.format().name(),
-            layout.bits()
-        );
-        graph.add(
-            &filter::find("abuffer").ok_or(Error::FilterNotFound)?,
-            "in",
-            &args,
+        let layout = input_layout(f.channel_layout(), channels);
+        let mut graph = converter(
+            (rate, f.format(), layout),
+            (self.track.sample, self.track.layout, self.track.rate as u32),
         )?;
-        graph.add(
-            &filter::find("abuffersink").ok_or(Error::FilterNotFound)?,
-            "out",
-            "",
-        )?;
-        {
-            let mut out = graph.get("out").expect("added above");
-            out.set_sample_format(self.track.sample);
-            out.set_channel_layout(self.track.layout);
-            out.set_sample_rate(self.track.rate as u32);
-        }
-        graph.output("in", 0)?.input("out", 0)?.parse("anull")?;
-        graph.validate()?;
         let out_tb = {
             let mut out = graph.get("out").expect("added above");
             crate::time::from_ff(out.sink().time_base())

@@ -2,9 +2,10 @@
 //! container cannot hold its codec (PCM or Vorbis into MP4 → AAC, AAC into
 //! WebM → Opus/Vorbis). Decoder → aformat/frame-size filter → encoder.
 
+use crate::audio_convert::{converter, input_layout};
 use crate::time::{seconds_to_ts, ts_to_seconds};
 use ffmpeg_next::util::error::EAGAIN;
-use ffmpeg_next::{codec, decoder, encoder, filter, format, frame, ChannelLayout, Error, Packet};
+use ffmpeg_next::{codec, decoder, encoder, filter, format, frame, Error, Packet};
 use tween_core::Rational;
 
 /// One audio stream being re-encoded.
@@ -44,10 +45,7 @@ impl AudioTranscode {
             .ok_or(Error::EncoderNotFound)?
             .audio()?;
         let channels = decoder.channels().max(1) as i32;
-        let mut in_layout = decoder.channel_layout();
-        if in_layout.is_empty() || in_layout.channels() != channels {
-            in_layout = ChannelLayout::default(channels);
-        }
+        let in_layout = input_layout(decoder.channel_layout(), channels);
         let out_layout = codec
             .channel_layouts()
             .map(|l| l.best(channels))
@@ -79,32 +77,10 @@ impl AudioTranscode {
             ost.index()
         };
 
-        let mut graph = filter::Graph::new();
-        let args = format!(
-            "time_base=1/{}:sample_rate={}:sample_fmt={}:channel_layout=0x{:x}",
-            decoder.rate(),
-            decoder.rate(),
-            decoder.format().name(),
-            in_layout.bits()
-        );
-        graph.add(
-            &filter::find("abuffer").ok_or(Error::FilterNotFound)?,
-            "in",
-            &args,
+        let mut graph = converter(
+            (decoder.rate(), decoder.format(), in_layout),
+            (encoder.format(), encoder.channel_layout(), encoder.rate()),
         )?;
-        graph.add(
-            &filter::find("abuffersink").ok_or(Error::FilterNotFound)?,
-            "out",
-            "",
-        )?;
-        {
-            let mut out = graph.get("out").expect("added above");
-            out.set_sample_format(encoder.format());
-            out.set_channel_layout(encoder.channel_layout());
-            out.set_sample_rate(encoder.rate());
-        }
-        graph.output("in", 0)?.input("out", 0)?.parse("anull")?;
-        graph.validate()?;
         if !codec
             .capabilities()
             .contains(codec::capabilities::Capabilities::VARIABLE_FRAME_SIZE)

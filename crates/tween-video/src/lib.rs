@@ -16,6 +16,7 @@
 //! [`Frame`]: tween_core::Frame
 
 mod audio_concat;
+mod audio_convert;
 mod audio_plan;
 mod audio_source;
 mod audio_transcode;
