@@ -281,30 +281,30 @@ fn to_still(img: DynamicImage) -> StillImage {
             alpha: None,
         },
         (false, true) => {
-            let rgba = img.into_rgba8().into_raw();
-            let rgb = rgba
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect();
-            let a = rgba.chunks_exact(4).map(|p| p[3]).collect();
+            let (rgb, a) = split_alpha(img.into_rgba8().into_raw());
             StillImage {
                 frame: Frame::from_u8(w, h, rgb),
                 alpha: Alpha::new(w, h, AlphaSamples::U8(a)),
             }
         }
         (true, true) => {
-            let rgba = img.into_rgba16().into_raw();
-            let rgb = rgba
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect();
-            let a = rgba.chunks_exact(4).map(|p| p[3]).collect();
+            let (rgb, a) = split_alpha(img.into_rgba16().into_raw());
             StillImage {
                 frame: Frame::from_u16(w, h, rgb),
                 alpha: Alpha::new(w, h, AlphaSamples::U16(a)),
             }
         }
     }
+}
+
+/// Interleaved RGBA samples as RGB and alpha.
+fn split_alpha<T: Copy>(rgba: Vec<T>) -> (Vec<T>, Vec<T>) {
+    let rgb = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let a = rgba.chunks_exact(4).map(|p| p[3]).collect();
+    (rgb, a)
 }
 
 /// `frame` (and `alpha`, when given) encoded as PNG into `out`; `path` only
