@@ -191,10 +191,10 @@ impl SrNet {
     ) -> Result<Self, NnError> {
         match arch {
             Architecture::Rrdbnet(c) => {
-                Rrdbnet::load_with(c, weights, runtime, session, convs).map(SrNet::Rrdbnet)
+                Rrdbnet::load(c, weights, runtime, session, convs).map(SrNet::Rrdbnet)
             }
             Architecture::Srvgg(c) => {
-                Srvgg::load_with(c, weights, runtime, session, convs).map(SrNet::Srvgg)
+                Srvgg::load(c, weights, runtime, session, convs).map(SrNet::Srvgg)
             }
             other => Err(NnError::BadInput {
                 reason: format!("{other} is not a super-resolution network"),

@@ -33,21 +33,10 @@ impl std::fmt::Debug for Srvgg {
 }
 
 impl Srvgg {
-    /// Holds `weights` to `config`'s exact key list, builds the graph and
-    /// its session.
+    /// Holds `weights` to `config`'s exact key list, builds the graph (its
+    /// 3×3 convolutions as `convs` says; [`Convs::for_session`] picks the
+    /// best) and its session.
     pub fn load(
-        config: &Config,
-        weights: &StateDict,
-        runtime: &Runtime,
-        session: SessionConfig,
-    ) -> Result<Self, NnError> {
-        let convs = Convs::for_session(&session);
-        Self::load_with(config, weights, runtime, session, convs)
-    }
-
-    /// [`Self::load`] with the convolutions chosen by the caller (tests
-    /// compare both).
-    pub fn load_with(
         config: &Config,
         weights: &StateDict,
         runtime: &Runtime,

@@ -298,8 +298,10 @@ fn x1_rrdbnet_unshuffles_in_torch_order() {
         );
     }
     let rt = runtime();
-    let a = Rrdbnet::load(&x1, &sd, &rt, SessionConfig::default()).unwrap();
-    let b = Rrdbnet::load(&x4, &sd, &rt, SessionConfig::default()).unwrap();
+    let session = SessionConfig::default();
+    let convs = Convs::for_session(&session);
+    let a = Rrdbnet::load(&x1, &sd, &rt, session.clone(), convs).unwrap();
+    let b = Rrdbnet::load(&x4, &sd, &rt, session, convs).unwrap();
     let (h, w) = (8, 12);
     let x: Vec<f32> = (0..3 * h * w).map(|_| rnd() + 0.5).collect();
     let (uh, uw) = (h / 4, w / 4);
