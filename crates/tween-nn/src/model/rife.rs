@@ -355,7 +355,7 @@ pub fn build_graph_with(
             let io = [&img0, &img1, &t];
             fused_body(&mut g, &b, config, io, feats, &scales, winograd)?
         }
-        None => standard_body(&mut g, &b, config, [&img0, &img1, &t], feats, &scales)?,
+        None => standard_body(&mut g, &b, [&img0, &img1, &t], feats, &scales)?,
     }
     g.finish()
 }
@@ -471,12 +471,10 @@ fn fused_body(
 fn standard_body(
     g: &mut GraphBuilder,
     b: &Weights,
-    config: &Config,
     [img0, img1, t]: [&String; 3],
     feats: Option<(String, String)>,
     scales: &[f32],
 ) -> Result<(), NnError> {
-    let _ = config;
     let (h, w) = (g.shape(img0)[2], g.shape(img0)[3]);
     let t = g.expand(t, &[1, 1, h, w]);
     let mut state: Option<(String, String, Option<String>)> = None; // flow, mask, feat
@@ -689,14 +687,20 @@ fn ifblock(
     Ok((fl, mask, feat))
 }
 
-/// The convolutions of an IFBlock on its (already shrunk) input: conv0,
-/// 8 ResConvs, lastconv, PixelShuffle — `tmp` at the input's size.
-fn ifblock_core(g: &mut GraphBuilder, b: &Weights, p: &str, x: &str) -> Result<String, NnError> {
+/// An IFBlock's `conv0`: two stride-2 convs with LeakyReLU, to 1/4 of the
+/// block's input (in the convolutions' precision).
+fn conv0(g: &mut GraphBuilder, b: &Weights, p: &str, x: &str) -> Result<String, NnError> {
     let x = b.lower(g, x);
     let f = b.conv(g, &x, &format!("{p}.conv0.0.0"), 2, 1)?;
     let f = g.leaky_relu(&f, SLOPE);
     let f = b.conv(g, &f, &format!("{p}.conv0.1.0"), 2, 1)?;
-    let mut f = g.leaky_relu(&f, SLOPE);
+    Ok(g.leaky_relu(&f, SLOPE))
+}
+
+/// The convolutions of an IFBlock on its (already shrunk) input: conv0,
+/// 8 ResConvs, lastconv, PixelShuffle — `tmp` at the input's size.
+fn ifblock_core(g: &mut GraphBuilder, b: &Weights, p: &str, x: &str) -> Result<String, NnError> {
+    let mut f = conv0(g, b, p, x)?;
     for i in 0..8 {
         let q = format!("{p}.convblock.{i}");
         let c = b.conv(g, &f, &format!("{q}.conv"), 1, 1)?;
@@ -724,10 +728,7 @@ fn ifblock_core_winograd(
 ) -> Result<String, NnError> {
     use crate::engine::winograd_op::conv3x3;
     use crate::winograd::prepare;
-    let f = b.conv(g, x, &format!("{p}.conv0.0.0"), 2, 1)?;
-    let f = g.leaky_relu(&f, SLOPE);
-    let f = b.conv(g, &f, &format!("{p}.conv0.1.0"), 2, 1)?;
-    let f = g.leaky_relu(&f, SLOPE);
+    let f = conv0(g, b, p, x)?;
     let [_, c, h, w] = g.shape(&f)[..] else {
         unreachable!("conv outputs are 4-D")
     };
