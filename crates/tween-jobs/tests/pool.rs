@@ -115,10 +115,19 @@ fn results_are_committed_and_progress_reported() {
         .join(job.id.as_str())
         .join(".out.txt.partial")
         .exists());
-    // The last event is the final state.
+    // The last event is the final state. The store says Done just before
+    // the worker publishes that event, so wait (bounded) for it to arrive.
     let mut last = None;
-    while let Ok(e) = events.try_recv() {
-        last = Some(e);
+    let t0 = Instant::now();
+    loop {
+        while let Ok(e) = events.try_recv() {
+            last = Some(e);
+        }
+        let is_state = matches!(last, Some(tween_jobs::JobEvent::State(_)));
+        if is_state || t0.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
     match last {
         Some(tween_jobs::JobEvent::State(j)) => assert_eq!(j.state, JobState::Done),
