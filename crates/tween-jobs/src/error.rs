@@ -56,6 +56,15 @@ pub enum JobsError {
     /// The job is done, failed or cancelled already.
     #[error("job {id} is {state} and cannot be cancelled")]
     NotCancellable { id: String, state: &'static str },
+    /// Another process (another `tween serve`) holds the data folder's lock.
+    #[error("{}: the data folder is in use by another tween server{}; stop it or choose another --data-dir", path.display(), holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    DataDirInUse {
+        path: PathBuf,
+        holder: Option<String>,
+    },
+    /// The client already has as many jobs queued or running as allowed.
+    #[error("you have {active} jobs queued or running; this server allows {max} at a time. Wait for one to finish or cancel one")]
+    TooManyJobs { active: u64, max: u64 },
     /// Deleting a job that is still queued or running.
     #[error("job {id} is {state}; cancel it before deleting it")]
     NotDeletable { id: String, state: &'static str },
@@ -94,6 +103,8 @@ impl JobsError {
             JobsError::JobNotFound(_) | JobsError::UploadNotFound(_) => "not_found",
             JobsError::NotCancellable { .. } => "not_cancellable",
             JobsError::NotDeletable { .. } => "not_deletable",
+            JobsError::DataDirInUse { .. } => "data_dir_in_use",
+            JobsError::TooManyJobs { .. } => "too_many_jobs",
         }
     }
 }

@@ -9,6 +9,7 @@
 mod error;
 mod inputs;
 mod live;
+mod lock;
 mod metrics;
 mod model;
 mod params;
@@ -21,6 +22,7 @@ mod worker;
 pub use error::{JobError, JobsError, ParamError};
 pub use inputs::InputResolver;
 pub use live::{JobEvent, Live, StopReason};
+pub use lock::{DataDirLock, LOCK_FILE};
 pub use metrics::{Histogram, JobMetrics, DURATION_BUCKETS};
 pub use model::{
     now_ms, rfc3339, ErrorInfo, Job, JobId, JobKind, JobProgress, JobState, ResultFile, Upload,

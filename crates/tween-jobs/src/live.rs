@@ -164,6 +164,26 @@ impl Live {
             .sum()
     }
 
+    /// Entries held (jobs running or watched), for tests and metrics.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Drops the entry of `id` if nobody runs or watches it.
+    pub fn forget_idle(&self, id: &JobId) {
+        let mut map = self.lock();
+        if map
+            .get(id)
+            .is_some_and(|e| e.stop.is_none() && e.tx.receiver_count() == 0 && !e.cancel_requested)
+        {
+            map.remove(id);
+        }
+    }
+
     /// Drops entries nobody runs or watches any more.
     pub fn gc(&self) {
         self.lock()

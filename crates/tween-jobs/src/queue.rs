@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 use crate::error::JobsError;
 use crate::inputs::InputResolver;
 use crate::live::{JobEvent, Live, StopReason};
+use crate::lock::DataDirLock;
 use crate::metrics::JobMetrics;
 use crate::model::{Job, JobId, JobKind, JobState, Upload, UploadId};
 use crate::params::{InputRef, Params};
@@ -35,12 +36,17 @@ pub struct JobQueue {
     pub metrics: JobMetrics,
     resolver: InputResolver,
     wake: (Mutex<u64>, Condvar),
+    /// Held while the queue lives: no second queue opens this data folder.
+    _lock: DataDirLock,
 }
 
 impl JobQueue {
-    /// Opens the queue: jobs left running by a previous process go back to
-    /// the queue, and its temporary files are removed.
+    /// Opens the queue: locks the data folder (refused with
+    /// [`JobsError::DataDirInUse`] while another process holds it, before
+    /// anything is touched), then jobs left running by a previous process go
+    /// back to the queue, and its temporary files are removed.
     pub fn open(config: &QueueConfig) -> Result<Arc<Self>, JobsError> {
+        let lock = DataDirLock::acquire(&config.data_dir)?;
         let storage = Storage::open(&config.data_dir)?;
         let store = JobStore::open(&storage.root().join("jobs.db"))?;
         let requeued = store.requeue_interrupted()?;
@@ -57,6 +63,7 @@ impl JobQueue {
             metrics: JobMetrics::default(),
             resolver: InputResolver::new(config.input_dir.as_deref())?,
             wake: (Mutex::new(0), Condvar::new()),
+            _lock: lock,
         };
         crate::retention::clean_tmp(&queue, Duration::ZERO)?;
         Ok(Arc::new(queue))
@@ -76,6 +83,31 @@ impl JobQueue {
         let job = self
             .store
             .insert(&JobId::new(), kind, &typed.to_value(), client)?;
+        self.notify();
+        Ok(job)
+    }
+
+    /// Checks and queues a job unless `client` already has `max_active`
+    /// jobs queued or running ([`JobsError::TooManyJobs`]); the count and
+    /// the insert are one statement, so a burst cannot slip past the limit.
+    pub fn submit_limited(
+        &self,
+        kind: JobKind,
+        params: &serde_json::Value,
+        client: &str,
+        max_active: u64,
+    ) -> Result<Job, JobsError> {
+        let typed = Params::parse(kind, params)?;
+        for (field, input) in typed.inputs() {
+            self.resolve(&field, input)?;
+        }
+        let job = self.store.insert_limited(
+            &JobId::new(),
+            kind,
+            &typed.to_value(),
+            client,
+            max_active,
+        )?;
         self.notify();
         Ok(job)
     }

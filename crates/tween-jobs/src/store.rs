@@ -107,6 +107,36 @@ impl JobStore {
             .ok_or_else(|| JobsError::JobNotFound(id.to_string()))
     }
 
+    /// Adds a queued job unless `client` has `max_active` queued or running
+    /// already: one INSERT … SELECT … WHERE count < max, atomic in SQLite.
+    pub fn insert_limited(
+        &self,
+        id: &JobId,
+        kind: JobKind,
+        params: &serde_json::Value,
+        client: &str,
+        max_active: u64,
+    ) -> Result<Job, JobsError> {
+        let max = i64::try_from(max_active).unwrap_or(i64::MAX);
+        let added = self
+            .conn()
+            .execute(
+                "INSERT INTO jobs (id, kind, state, params, client, created_at) \
+                 SELECT ?1, ?2, 'queued', ?3, ?4, ?5 \
+                 WHERE (SELECT COUNT(*) FROM jobs WHERE client = ?4 AND state IN ('queued', 'running')) < ?6",
+                params![id.as_str(), kind.as_str(), params.to_string(), client, now_ms(), max],
+            )
+            .map_err(self.err())?;
+        if added == 0 {
+            return Err(JobsError::TooManyJobs {
+                active: self.count_active(client)?,
+                max: max_active,
+            });
+        }
+        self.get(id)?
+            .ok_or_else(|| JobsError::JobNotFound(id.to_string()))
+    }
+
     pub fn get(&self, id: &JobId) -> Result<Option<Job>, JobsError> {
         self.conn()
             .query_row(

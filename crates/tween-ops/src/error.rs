@@ -56,6 +56,7 @@ impl OpsError {
             OpsError::Video(e) => match e {
                 VideoError::NotFound { .. }
                 | VideoError::NotMedia { .. }
+                | VideoError::InputRefused { .. }
                 | VideoError::NoVideoStream { .. }
                 | VideoError::UnsupportedCodec { .. }
                 | VideoError::Corrupt { .. }

@@ -9,20 +9,35 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
+use crate::client::Client;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Rejects requests without the token (when one is configured).
+/// Rejects requests without the token (when one is configured). A wrong
+/// token counts as a failed login; a client with too many gets 429.
 pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match &state.config.token {
-        Some(token) if !presented(&req).is_some_and(|t| same(&t, token)) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+    let Some(token) = &state.config.token else {
+        return next.run(req).await;
+    };
+    let Some(given) = presented(&req) else {
+        return unauthorized(
             "This server needs its API token: send `Authorization: Bearer TOKEN` or log in.",
-        )
-        .into_response(),
-        _ => next.run(req).await,
+        );
+    };
+    let client = Client::of(req.extensions());
+    if let Err(wait) = state.logins.check(&client.0) {
+        return crate::throttle::too_many_attempts(wait);
     }
+    if same(&given, token) {
+        next.run(req).await
+    } else {
+        state.logins.fail(&client.0);
+        unauthorized("That token is not this server's token.")
+    }
+}
+
+fn unauthorized(message: &str) -> Response {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response()
 }
 
 /// The token a request carries, from the header, the cookie or the query.
@@ -98,8 +113,18 @@ pub struct Login {
 /// Checks a token and sets it as an HttpOnly cookie for the web UI.
 #[utoipa::path(post, path = "/api/login", tag = "auth", request_body = Login,
     responses((status = 204, description = "Logged in (cookie set)"),
-              (status = 401, description = "Wrong token", body = crate::error::ErrorBody)))]
-pub async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> ApiResult<Response> {
+              (status = 401, description = "Wrong token", body = crate::error::ErrorBody),
+              (status = 429, description = "`too_many_attempts`: too many wrong tokens from this address", body = crate::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<Login>,
+) -> ApiResult<Response> {
+    if state.config.token.is_some() {
+        if let Err(wait) = state.logins.check(&client.0) {
+            return Ok(crate::throttle::too_many_attempts(wait));
+        }
+    }
     match &state.config.token {
         None => Ok(StatusCode::NO_CONTENT.into_response()),
         Some(t) if same(&body.token, t) => {
@@ -116,11 +141,14 @@ pub async fn login(State(state): State<AppState>, Json(body): Json<Login>) -> Ap
             );
             Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
         }
-        Some(_) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "That token is not this server's token.",
-        )),
+        Some(_) => {
+            state.logins.fail(&client.0);
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "That token is not this server's token.",
+            ))
+        }
     }
 }
 

@@ -24,9 +24,23 @@ pub async fn stream(
     Path(id): Path<String>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let id = job_id(&id)?;
-    // Subscribe first, then read the job: no change can fall in between.
-    let rx = state.queue.subscribe(&id);
+    // An unknown id is answered from the database alone: nothing is kept
+    // for it. A finished job has one event to send and needs no channel.
     let job = state.queue.get(&id)?;
+    let (rx, job) = if job.state.is_terminal() {
+        (None, job)
+    } else {
+        // Subscribe, then read the job again: no change can fall in between.
+        let rx = state.queue.subscribe(&id);
+        match state.queue.get(&id) {
+            Ok(job) => (Some(rx), job),
+            Err(e) => {
+                drop(rx);
+                state.queue.live.forget_idle(&id);
+                return Err(e.into());
+            }
+        }
+    };
     let events = futures_util::stream::unfold(Some((rx, Some(job))), next_event);
     Ok(Sse::new(events).keep_alive(
         KeepAlive::new()
@@ -35,14 +49,15 @@ pub async fn stream(
     ))
 }
 
-type Cursor = Option<(broadcast::Receiver<JobEvent>, Option<Job>)>;
+type Cursor = Option<(Option<broadcast::Receiver<JobEvent>>, Option<Job>)>;
 
 async fn next_event(cursor: Cursor) -> Option<(Result<Event, Infallible>, Cursor)> {
-    let (mut rx, first) = cursor?;
+    let (rx, first) = cursor?;
     if let Some(job) = first {
-        let last = job.state.is_terminal();
+        let last = job.state.is_terminal() || rx.is_none();
         return Some((Ok(state_event(&job)), (!last).then_some((rx, None))));
     }
+    let mut rx = rx?;
     loop {
         match rx.recv().await {
             Ok(JobEvent::Progress(p)) => {
@@ -50,11 +65,11 @@ async fn next_event(cursor: Cursor) -> Option<(Result<Event, Infallible>, Cursor
                     .event("progress")
                     .json_data(&p)
                     .unwrap_or_default();
-                return Some((Ok(e), Some((rx, None))));
+                return Some((Ok(e), Some((Some(rx), None))));
             }
             Ok(JobEvent::State(job)) => {
                 let last = job.state.is_terminal();
-                return Some((Ok(state_event(&job)), (!last).then_some((rx, None))));
+                return Some((Ok(state_event(&job)), (!last).then_some((Some(rx), None))));
             }
             Err(RecvError::Lagged(_)) => continue,
             Err(RecvError::Closed) => return None,

@@ -12,8 +12,8 @@ use tween_jobs::{checked_name, Job, JobId, JobKind, JobState, Params};
 
 use crate::client::Client;
 use crate::error::{ApiError, ApiResult};
+use crate::runner;
 use crate::state::AppState;
-use crate::{limits, runner};
 
 /// What `POST /api/jobs` and `POST /api/estimate` take.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -53,12 +53,13 @@ pub async fn create(
     Json(body): Json<NewJob>,
 ) -> ApiResult<(StatusCode, Json<Job>)> {
     let kind = kind_of(&body.kind)?;
-    limits::check_client_jobs(&state, &client.0)?;
     let queue = state.queue.clone();
+    let max = state.config.limits.max_jobs_per_client;
     let job = tokio::task::spawn_blocking(move || {
         let typed = Params::parse(kind, &body.params).map_err(tween_jobs::JobsError::from)?;
         runner::precheck(&queue, &typed)?;
-        Ok::<_, ApiError>(queue.submit(kind, &body.params, &client.0)?)
+        // Counted and queued in one statement: a burst cannot pass the limit.
+        Ok::<_, ApiError>(queue.submit_limited(kind, &body.params, &client.0, max)?)
     })
     .await??;
     tracing::info!(job = %job.id, kind = kind.as_str(), "job queued");

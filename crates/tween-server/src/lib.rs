@@ -13,14 +13,17 @@ pub mod config;
 mod download;
 mod error;
 mod events;
+mod guard;
 mod jobs;
 mod limits;
+mod listen;
 mod media;
 mod metrics;
 mod models;
 mod openapi;
 pub mod runner;
 mod state;
+mod throttle;
 mod ui;
 
 use std::future::Future;
@@ -34,8 +37,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use tween_jobs::{JobQueue, JobRunner, JobsError, QueueConfig, WorkerPool};
 
-pub use config::{Limits, ServerConfig};
+pub use config::{ConfigError, Limits, ServerConfig};
 pub use error::{ApiError, ErrorBody};
+pub use guard::host_allowed;
 pub use openapi::ApiDoc;
 pub use runner::OpsRunner;
 pub use state::AppState;
@@ -45,6 +49,8 @@ pub use ui::files as ui_files;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error(transparent)]
     Jobs(#[from] JobsError),
     #[error("cannot listen on {addr}: {source}")]
@@ -85,6 +91,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(models::health))
         .route("/api/login", post(auth::login))
         .fallback(ui::asset)
+        .layer(middleware::from_fn_with_state(state.clone(), guard::check))
+        .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::count_responses,
@@ -103,7 +111,11 @@ pub struct App {
 impl App {
     /// Opens the queue in `config.data_dir` (interrupted jobs are queued
     /// again) and starts `config.workers` threads running `runner`.
+    /// Settings are checked first ([`ServerConfig::validate`]); a data folder
+    /// another process holds is refused ([`JobsError::DataDirInUse`]) before
+    /// anything in it is touched.
     pub fn start(config: ServerConfig, runner: Arc<dyn JobRunner>) -> Result<Self, ServeError> {
+        config.validate()?;
         let queue = JobQueue::open(&QueueConfig {
             data_dir: config.data_dir.clone(),
             input_dir: config.input_dir.clone(),
@@ -136,8 +148,9 @@ impl App {
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, with a retention
-/// clean-up every ten minutes; then stops the workers.
+/// Serves `app` on `listener` until `shutdown` resolves (header and body
+/// timeouts, connection limits: see `listen`), with a retention clean-up
+/// every ten minutes; then stops the workers.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     app: App,
@@ -145,12 +158,7 @@ pub async fn serve_on(
 ) -> Result<(), ServeError> {
     let state = app.state.clone();
     let cleaner = tokio::spawn(retention_loop(state.clone()));
-    let service = app
-        .router()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = listen::run(listener, app.router(), &state.config, shutdown).await;
     cleaner.abort();
     tracing::info!("stopping: running jobs go back to the queue");
     tokio::task::spawn_blocking(move || app.shutdown())

@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use crate::config::Limits;
 use crate::error::ApiError;
 use crate::media::Inspected;
-use crate::state::AppState;
 
 pub fn too_large(max: u64) -> ApiError {
     ApiError::new(
@@ -41,20 +40,6 @@ pub fn check_media(limits: &Limits, name: &str, i: &Inspected) -> Result<(), Api
                 ),
             ));
         }
-    }
-    Ok(())
-}
-
-/// Refuses a new job when the client already has its share queued or running.
-pub fn check_client_jobs(state: &AppState, client: &str) -> Result<(), ApiError> {
-    let max = state.config.limits.max_jobs_per_client;
-    let active = state.queue.store.count_active(client)?;
-    if active >= max {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_jobs",
-            format!("You have {active} jobs queued or running; this server allows {max} at a time. Wait for one to finish or cancel one."),
-        ));
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use tween_jobs::JobQueue;
 
 use crate::config::ServerConfig;
+use crate::throttle::LoginThrottle;
 
 /// Shared state: the queue, the settings, HTTP counters.
 #[derive(Clone)]
@@ -16,12 +17,19 @@ pub struct AppState {
     pub responses: Arc<Mutex<BTreeMap<u16, u64>>>,
     /// Worker threads running jobs.
     pub workers: usize,
+    /// Wrong tokens by client.
+    pub logins: Arc<LoginThrottle>,
 }
 
 impl AppState {
     pub fn new(queue: Arc<JobQueue>, config: ServerConfig) -> Self {
         let workers = config.workers.max(1);
+        let logins = Arc::new(LoginThrottle::new(
+            config.limits.max_failed_logins,
+            config.limits.login_window,
+        ));
         AppState {
+            logins,
             queue,
             config: Arc::new(config),
             responses: Arc::default(),

@@ -242,6 +242,7 @@ async fn uploaded_file_names_never_become_paths() {
     }
     for f in &files {
         let known = f.starts_with("jobs.db")
+            || f == tween_jobs::LOCK_FILE
             || f == "src.mp4"
             || (f.starts_with("uploads/u_") && f.ends_with("/input.mp4") || f.ends_with("/input"));
         assert!(known, "unexpected file {f} in {files:?}");

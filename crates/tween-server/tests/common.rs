@@ -212,3 +212,84 @@ pub fn count_frames(path: &Path) -> u64 {
     );
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
+
+/// A server on 127.0.0.1:0 over a real socket; stopped when dropped.
+pub struct SocketServer {
+    pub addr: std::net::SocketAddr,
+    pub data: tempfile::TempDir,
+    pub inputs: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), tween_server::ServeError>>>,
+}
+
+impl SocketServer {
+    /// Starts one worker with `tweak`ed settings.
+    pub async fn start(tweak: impl FnOnce(&mut ServerConfig)) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let inputs = tempfile::tempdir().unwrap();
+        let mut config = ServerConfig::new(data.path());
+        config.input_dir = Some(inputs.path().to_path_buf());
+        config.threads_per_job = 1;
+        tweak(&mut config);
+        let app = App::start_default(config).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(tween_server::serve_on(listener, app, async {
+            let _ = rx.await;
+        }));
+        SocketServer {
+            addr,
+            data,
+            inputs,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server and waits (bounded) for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), t)
+                .await
+                .expect("the server stops")
+                .unwrap()
+                .unwrap();
+        }
+    }
+}
+
+/// Sends `raw` (a whole HTTP/1.1 request, `Connection: close`) to `addr`
+/// from `from` (a loopback address), and returns (status, headers+body text).
+pub async fn raw_http(
+    addr: std::net::SocketAddr,
+    from: std::net::IpAddr,
+    raw: &[u8],
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((from, 0).into()).unwrap();
+    let mut s = socket.connect(addr).await.unwrap();
+    s.write_all(raw).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out))
+        .await
+        .expect("the server answers in time")
+        .unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// The JSON body of a raw response.
+pub fn body_json(text: &str) -> Value {
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}

@@ -26,6 +26,12 @@ pub enum VideoError {
     #[error("{}: the image is too large to decode ({detail})", path.display())]
     ImageTooLarge { path: PathBuf, detail: String },
 
+    /// The file is of a kind tween refuses to open because FFmpeg would read
+    /// other files or URLs it names (a playlist, a concat list, an external
+    /// reference), or the file asked FFmpeg to open another resource.
+    #[error("{}: refused: {reason}", path.display())]
+    InputRefused { path: PathBuf, reason: String },
+
     /// The file opened but holds no video stream (an audio file, a subtitle file).
     #[error("{}: has no video stream", path.display())]
     NoVideoStream { path: PathBuf },
@@ -96,6 +102,7 @@ impl VideoError {
         match self {
             NotFound { path }
             | NotMedia { path, .. }
+            | InputRefused { path, .. }
             | NotAnImage { path, .. }
             | ImageTooLarge { path, .. }
             | NoVideoStream { path }

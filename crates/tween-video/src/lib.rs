@@ -25,6 +25,7 @@ mod color;
 mod convert;
 mod error;
 mod ffi;
+mod input_policy;
 mod passthrough;
 mod probe;
 mod reader;

@@ -70,11 +70,15 @@ fn is_pattern(path: &Path) -> bool {
         .is_some_and(|n| n.contains('%'))
 }
 
-/// Opens `path` for demuxing, with errors that name the file.
+/// Opens `path` for demuxing, with errors that name the file. FFmpeg may
+/// open the file itself and nothing it names (no playlists, lists, external
+/// references or URLs): see [`crate::input_policy`]. A name holding `%` is an
+/// image-sequence pattern only when no file of that literal name exists.
 pub(crate) fn open_input(path: &Path) -> Result<Input, VideoError> {
     crate::init_ffmpeg();
     let pb = || path.to_path_buf();
-    if !is_pattern(path) {
+    let pattern = is_pattern(path) && std::fs::symlink_metadata(path).is_err();
+    if !pattern {
         match std::fs::metadata(path) {
             Err(_) => return Err(VideoError::NotFound { path: pb() }),
             Ok(m) if m.is_dir() => {
@@ -98,26 +102,7 @@ pub(crate) fn open_input(path: &Path) -> Result<Input, VideoError> {
             reason: "the path is not valid UTF-8".into(),
         });
     };
-    ffmpeg_next::format::input(&name).map_err(|e| {
-        let reason = match e {
-            ffmpeg_next::Error::InvalidData if is_mp4_like(path) => {
-                "unrecognised or damaged data; an MP4/MOV cut short loses its index (moov atom)"
-                    .to_string()
-            }
-            ffmpeg_next::Error::InvalidData => "unrecognised or damaged data".to_string(),
-            e => e.to_string(),
-        };
-        VideoError::NotMedia { path: pb(), reason }
-    })
-}
-
-fn is_mp4_like(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    matches!(ext.as_str(), "mp4" | "mov" | "m4v" | "3gp")
+    crate::input_policy::open(path, &name, pattern)
 }
 
 /// Index of the main video stream (cover art does not count as video).

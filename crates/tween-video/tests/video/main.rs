@@ -7,4 +7,5 @@ mod decode;
 mod encode;
 mod errors;
 mod helpers;
+mod input_policy;
 mod passthrough;

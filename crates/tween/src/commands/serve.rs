@@ -49,17 +49,63 @@ pub struct ServeArgs {
     /// Imported models folder (default: $TWEEN_MODELS_DIR, else the user data folder).
     #[arg(long)]
     pub models_dir: Option<PathBuf>,
+    /// Another host name (or NAME:PORT) the server answers for, e.g. its LAN
+    /// name or a reverse proxy's; repeatable. Always allowed: localhost,
+    /// 127.0.0.1, [::1] and the address a connection came in on.
+    #[arg(
+        long = "allowed-host",
+        value_name = "HOST",
+        env = "TWEEN_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
+    /// Seconds a client has to send a request's headers (also the longest
+    /// idle time of a connection between requests).
+    #[arg(long, default_value_t = 30.0)]
+    pub header_timeout_s: f64,
+    /// Longest pause, in seconds, while a request body arrives.
+    #[arg(long, default_value_t = 60.0)]
+    pub body_timeout_s: f64,
+    /// Connections open at once, in all.
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
+    /// Connections open at once from one client address.
+    #[arg(long, default_value_t = 64)]
+    pub max_connections_per_client: usize,
+    /// Wrong tokens one client address may send per minute before it must wait.
+    #[arg(long, default_value_t = 5)]
+    pub max_failed_logins: u32,
+}
+
+/// Seconds as a timeout: above 0 and at most a day.
+fn timeout(flag: &str, secs: f64) -> anyhow::Result<Duration> {
+    if !(secs.is_finite() && secs > 0.0 && secs <= 86_400.0) {
+        anyhow::bail!("{flag} must be a number of seconds above 0 and at most 86400, not {secs}");
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     if a.workers == 0 {
         anyhow::bail!("--workers must be at least 1");
     }
-    if a.retention_hours.is_nan() || a.retention_hours <= 0.0 {
-        anyhow::bail!("--retention-hours must be more than 0");
+    if a.threads == Some(0) {
+        anyhow::bail!("--threads must be at least 1 (leave it out to use all cores)");
     }
-    std::fs::create_dir_all(&a.data_dir)
-        .with_context(|| format!("{}: cannot create the data folder", a.data_dir.display()))?;
+    if a.token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        anyhow::bail!(
+            "--token (or TWEEN_TOKEN) is empty; give a real token, or leave it out for a server without one"
+        );
+    }
+    let retention = tween_server::config::retention_from_hours(a.retention_hours)?;
+    let header_timeout = timeout("--header-timeout-s", a.header_timeout_s)?;
+    let body_timeout = timeout("--body-timeout-s", a.body_timeout_s)?;
+    if a.max_upload_mb == 0 || a.max_upload_mb > u64::MAX / (1024 * 1024) {
+        anyhow::bail!(
+            "--max-upload-mb must be at least 1 and fit in bytes, not {}",
+            a.max_upload_mb
+        );
+    }
     if let Some(d) = &a.input_dir {
         if !d.is_dir() {
             anyhow::bail!("{}: the input folder does not exist", d.display());
@@ -72,17 +118,31 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         input_dir: a.input_dir,
         workers: a.workers,
         threads_per_job: a.threads.unwrap_or(0),
-        token: a.token.filter(|t| !t.is_empty()),
+        token: a.token,
         limits: tween_server::Limits {
-            max_upload_bytes: a.max_upload_mb.saturating_mul(1024 * 1024),
+            max_upload_bytes: a.max_upload_mb * 1024 * 1024,
             max_width: a.max_width,
             max_height: a.max_height,
             max_duration_s: a.max_duration_s,
             max_jobs_per_client: a.max_jobs_per_client,
+            max_failed_logins: a.max_failed_logins,
+            login_window: Duration::from_secs(60),
         },
-        retention: Duration::from_secs_f64(a.retention_hours * 3600.0),
+        retention,
         models_dir,
+        allowed_hosts: a.allowed_hosts,
+        header_timeout,
+        body_timeout,
+        max_connections: a.max_connections,
+        max_connections_per_client: a.max_connections_per_client,
     };
+    config.validate()?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "{}: cannot create the data folder",
+            config.data_dir.display()
+        )
+    })?;
     if !config.bind.ip().is_loopback() {
         tracing::warn!(
             "listening on {} — reachable from other machines",
