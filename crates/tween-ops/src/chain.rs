@@ -8,7 +8,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tween_core::pipeline::{self, PipelineConfig, SourceFrame};
 use tween_core::{Frame, Interpolator, Progress, Rational, Timeline};
-use tween_video::{AudioPlan, VideoInfo, VideoReader, VideoWriter};
+use tween_video::{AudioPlan, VideoInfo, VideoReader, VideoWriter, WriterEnd};
 
 use crate::interpolate::{pipeline_error, read_head};
 use crate::transition::{between_for_passes, fit, in_betweens, ResizeMode};
@@ -107,10 +107,11 @@ pub fn chain(req: &ChainRequest, progress: &dyn Progress) -> Result<Report, OpsE
         between,
         &pending,
         progress,
-    );
+    )
+    .map_err(|e| pending.own(e))
+    .and_then(|counts| Ok((counts, pending.commit_unless_cancelled(progress)?)));
     progress.finish();
-    let (frames, interpolated, scene_cuts) = result?;
-    let path = pending.commit()?;
+    let ((frames, interpolated, scene_cuts), path) = result?;
     Ok(Report {
         outputs: vec![path],
         frames,
@@ -218,6 +219,11 @@ fn write_chain(
         scene_cuts += stats.scene_cuts;
         last = last_seen.into_inner().unwrap_or(None);
     }
-    writer.expect("at least one clip was written").finish()?;
+    let end = writer
+        .expect("at least one clip was written")
+        .finish_unless(&|| !progress.advance(0))?;
+    if end == WriterEnd::Stopped {
+        return Err(OpsError::Cancelled);
+    }
     Ok((frames, interpolated, scene_cuts))
 }

@@ -172,7 +172,8 @@ pub(crate) fn interpolate_with(
         source: input.clone(),
         video_start: start,
     });
-    let mut writer = VideoWriter::create(pending.temp_path(), &settings, passthrough)?;
+    let mut writer = VideoWriter::create(pending.temp_path(), &settings, passthrough)
+        .map_err(|e| pending.own(e))?;
 
     let mut cfg = PipelineConfig::new(rate_in, rate_out);
     cfg.scene_cut = req.scene_cut.into();
@@ -201,14 +202,16 @@ pub(crate) fn interpolate_with(
                 Some(done) => done,
                 None => stage(f)?,
             };
-            writer.write(&staged).map_err(OpsError::from)
+            writer.write(&staged).map_err(|e| pending.own(e))
         },
         progress,
     );
+    // The flush and the commit still heed a cancel; the bar stays until they end.
+    let done = result
+        .map_err(|e| pipeline_error(e, input, "interpolation"))
+        .and_then(|stats| Ok((stats, pending.finish(writer, progress)?)));
     progress.finish();
-    let stats = result.map_err(|e| pipeline_error(e, input, "interpolation"))?;
-    writer.finish()?;
-    let path = pending.commit()?;
+    let (stats, path) = done?;
     Ok(Report {
         outputs: vec![path],
         frames: stats.output_frames,

@@ -10,6 +10,7 @@
 
 mod batch;
 mod chain;
+mod destination;
 mod encode;
 mod error;
 mod extract;
@@ -18,6 +19,7 @@ mod interpolate;
 mod interpolators;
 mod output;
 mod pair;
+mod partials;
 mod process;
 mod reencode;
 mod report;
@@ -27,7 +29,7 @@ mod upscalers;
 
 pub use batch::{batch, BatchEvent, BatchOp, BatchRequest, BatchSummary, FileOutcome};
 pub use chain::{chain, ChainRequest};
-pub use encode::EncodeOptions;
+pub use encode::{check_crf, crf_range, EncodeOptions};
 pub use error::OpsError;
 pub use extract::{extract, ExtractRequest};
 pub use info::{media_info, MediaInfo};
@@ -35,7 +37,8 @@ pub use interpolate::{interpolate, output_rate, InterpolateRequest, SceneCut};
 pub use interpolators::{
     build_interpolator, ModelSpec, PadPolicyName, KNOWN as KNOWN_INTERPOLATORS,
 };
-pub use output::PendingOutput;
+pub use destination::same_destination;
+pub use output::{is_multi_file, PendingOutput};
 pub use pair::{estimate_pair, pair, Estimate, PairRequest};
 pub use process::{process, upscale, Interpolation, ProcessRequest};
 pub use reencode::{reencode, ColorChoice, ReencodeRequest};

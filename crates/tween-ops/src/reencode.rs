@@ -87,7 +87,7 @@ impl ReencodeRequest {
 /// Runs `tween reencode`.
 pub fn reencode(req: &ReencodeRequest, progress: &dyn Progress) -> Result<Report, OpsError> {
     let (chroma, high_depth) = req.layout()?;
-    tween_video::resolve_codec(&req.codec)?;
+    crate::encode::check_crf(&req.codec, req.crf)?;
     let pending = PendingOutput::new(&req.output, req.overwrite, &[&req.input])?;
     let mut reader = VideoReader::open(&req.input)?;
     let info = reader.info().clone();
@@ -113,21 +113,33 @@ pub fn reencode(req: &ReencodeRequest, progress: &dyn Progress) -> Result<Report
         source: req.input.clone(),
         video_start: first.time,
     };
-    let mut writer = VideoWriter::create(pending.temp_path(), &settings, Some(passthrough))?;
+    let mut writer = VideoWriter::create(pending.temp_path(), &settings, Some(passthrough))
+        .map_err(|e| pending.own(e))?;
     progress.start(info.frame_count);
     let started = Instant::now();
-    let written = copy_frames(first.frame, reader, &mut writer, progress);
+    // The flush and the commit still heed a cancel; the bar stays until they end.
+    let done = copy_frames(first.frame, reader, &mut writer, progress)
+        .map_err(|e| pending.own(e))
+        .and_then(|frames| Ok((frames, pending.finish(writer, progress)?)));
     progress.finish();
-    let frames = written?;
-    writer.finish()?;
-    let path = pending.commit()?;
-    let info = crate::media_info(&path)?;
+    let (frames, path) = done?;
+    // The output is in place: failing to describe it does not fail the run.
+    // A playlist or manifest is not probed (only self-contained files are opened).
+    let info = if crate::is_multi_file(&path) {
+        None
+    } else {
+        crate::media_info(&path)
+            .inspect_err(|e| {
+                tracing::warn!("{}: written, but cannot be described: {e}", path.display())
+            })
+            .ok()
+    };
     Ok(Report {
         outputs: vec![path],
         frames,
         rate: Some(settings.frame_rate.to_string()),
         seconds: started.elapsed().as_secs_f64(),
-        info: Some(serde_json::to_value(info).unwrap_or_default()),
+        info: info.map(|i| serde_json::to_value(i).unwrap_or_default()),
         ..Report::default()
     })
 }

@@ -46,7 +46,7 @@ pub use still::{
     encode_png, read_image, read_image_with_limits, write_png, Alpha, AlphaSamples, ImageLimits,
     StillImage,
 };
-pub use writer::{EncodeSettings, Passthrough, VideoWriter};
+pub use writer::{EncodeSettings, Passthrough, VideoWriter, WriterEnd};
 
 use std::sync::Once;
 

@@ -168,6 +168,13 @@ impl VideoWriter {
             path: path.to_path_buf(),
             reason,
         };
+        // Asked first, so that FFmpeg does not log its own complaint naming the file.
+        if !has_muxer_for(&ffname) {
+            return Err(container_err(format!(
+                "no container format for the extension '{}'",
+                path.extension().and_then(|e| e.to_str()).unwrap_or("")
+            )));
+        }
         let mut octx = format::output(&ffname).map_err(|e| match e {
             Error::InvalidData | Error::Other { errno: EINVAL } | Error::MuxerNotFound => {
                 container_err(format!(
@@ -319,6 +326,7 @@ impl VideoWriter {
             // the trailer is written, while the file still has its temporary name.
             header.set("movflags", "+faststart");
         }
+        segmented_output_options(&container, path, &mut header);
         octx.write_header_with(header)
             .map_err(|e| VideoError::Write {
                 path: path.to_path_buf(),
@@ -403,9 +411,19 @@ impl VideoWriter {
     /// Writes every packet the encoder has ready, then the passthrough packets
     /// up to the time the video has reached.
     fn drain(&mut self) -> Result<(), VideoError> {
+        self.drain_unless(&|| false).map(|_| ())
+    }
+
+    /// [`drain`](Self::drain), asking `stop` before each packet (the encoder
+    /// produces one per call, which during the final flush can take long);
+    /// returns [`WriterEnd::Stopped`] as soon as it says yes.
+    fn drain_unless(&mut self, stop: &dyn Fn() -> bool) -> Result<WriterEnd, VideoError> {
         let mut packet = Packet::empty();
         let mut reached = None;
         loop {
+            if stop() {
+                return Ok(WriterEnd::Stopped);
+            }
             match self.encoder.receive_packet(&mut packet) {
                 Ok(()) => {}
                 Err(Error::Other { errno: EAGAIN }) | Err(Error::Eof) => break,
@@ -430,21 +448,100 @@ impl VideoWriter {
         if let (Some(t), Some(mux)) = (reached, self.audio.as_mut()) {
             mux.pump(&mut self.octx, t, &self.path)?;
         }
-        Ok(())
+        Ok(WriterEnd::Complete)
     }
 
     /// Flushes the encoder, writes the rest of the passthrough streams (up to
     /// the end of the video) and the container trailer.
-    pub fn finish(mut self) -> Result<(), VideoError> {
+    pub fn finish(self) -> Result<(), VideoError> {
+        self.finish_unless(&|| false).map(|_| ())
+    }
+
+    /// [`finish`](Self::finish), asking `stop` between the packets of the
+    /// encoder's flush (an encoder with lookahead holds dozens of frames, so
+    /// the flush can take long) and before the trailer. When it says yes,
+    /// the writer stops there and returns [`WriterEnd::Stopped`]: the file
+    /// is incomplete and the caller discards it.
+    pub fn finish_unless(mut self, stop: &dyn Fn() -> bool) -> Result<WriterEnd, VideoError> {
+        tracing::info!(
+            frames = self.frames,
+            "all frames sent; flushing the encoder (it still holds its lookahead)"
+        );
         self.encoder.send_eof().map_err(|e| self.encode_err(e))?;
-        self.drain()?;
+        if self.drain_unless(stop)? == WriterEnd::Stopped {
+            return Ok(WriterEnd::Stopped);
+        }
         let end = Rational::from_int(self.frames as i64)
             .checked_div(self.frame_rate)
             .unwrap_or(Rational::ZERO);
         if let Some(mut mux) = self.audio.take() {
             mux.finish(&mut self.octx, end, &self.path)?;
         }
-        self.octx.write_trailer().map_err(|e| self.write_err(e))
+        if stop() {
+            return Ok(WriterEnd::Stopped);
+        }
+        tracing::debug!(path = %self.path.display(), "writing the container trailer");
+        self.octx.write_trailer().map_err(|e| self.write_err(e))?;
+        Ok(WriterEnd::Complete)
+    }
+}
+
+/// How [`VideoWriter::finish_unless`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum WriterEnd {
+    /// The file is complete.
+    Complete,
+    /// Stopped on request before the end: the file is incomplete.
+    Stopped,
+}
+
+/// Whether FFmpeg has a muxer for this file name (chosen by its extension).
+fn has_muxer_for(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    // SAFETY: a valid C string; null format name and MIME type mean "guess
+    // from the file name", as avformat_alloc_output_context2 does.
+    !unsafe { ffmpeg_next::ffi::av_guess_format(std::ptr::null(), c.as_ptr(), std::ptr::null()) }
+        .is_null()
+}
+
+/// Options for the muxers that write a playlist or manifest and segments
+/// beside it (the caller writes them all into a folder of their own and
+/// moves them into place when complete): HLS lists every segment (FFmpeg's
+/// default keeps only the last 5, for live streams) as a finished VOD
+/// playlist; DASH segments are named after the manifest (FFmpeg's default
+/// `init-stream0.m4s`, `chunk-stream0-00001.m4s` would collide between two
+/// outputs in one folder).
+fn segmented_output_options(container: &str, path: &Path, opts: &mut Dictionary) {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match container {
+        "hls" => {
+            opts.set("hls_list_size", "0");
+            opts.set("hls_playlist_type", "vod");
+            // `%` would be read as a number pattern.
+            let seg = path.with_file_name(format!("{}%d.ts", stem.replace('%', "%%")));
+            if let Some(seg) = seg.to_str() {
+                opts.set("hls_segment_filename", seg);
+            }
+        }
+        "dash" => {
+            // `$` starts a template identifier; `$$` is a literal one.
+            let stem = stem.replace('$', "$$");
+            opts.set(
+                "init_seg_name",
+                &format!("{stem}-init-$RepresentationID$.$ext$"),
+            );
+            opts.set(
+                "media_seg_name",
+                &format!("{stem}-chunk-$RepresentationID$-$Number%05d$.$ext$"),
+            );
+        }
+        _ => {}
     }
 }
 

@@ -354,12 +354,12 @@ pub struct ReencodeArgs {
     /// Pixel format: yuv420p, yuv422p, yuv444p or their 10-bit forms (yuv420p10le…).
     #[arg(long, default_value = "yuv420p")]
     pub pix_fmt: String,
-    /// Constant rate factor.
-    #[arg(long, default_value_t = 18)]
-    pub crf: u8,
-    /// Encoder preset.
-    #[arg(long, default_value = "medium")]
-    pub preset: String,
+    /// Constant rate factor (default 18; x264/x265 0–51, AV1/VP9 0–63; none for ffv1).
+    #[arg(long)]
+    pub crf: Option<u8>,
+    /// Encoder preset (default: medium for x264/x265, the codec's own otherwise).
+    #[arg(long)]
+    pub preset: Option<String>,
     /// Colour tags: `bt709` (default) or `source` (keep the input's).
     #[arg(long, value_enum, default_value_t = ColorArg::Bt709)]
     pub color: ColorArg,

@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod progress;
+mod stdout;
 mod threads;
 
 use clap::Parser;
@@ -26,13 +27,44 @@ fn main() -> std::process::ExitCode {
         args::Command::Models(a) => commands::models::run(a),
         args::Command::Serve(a) => commands::serve::run(a),
     };
+    finish(result)
+}
+
+/// The exit: 0 on success; 130 (as shells report SIGINT) after Ctrl-C,
+/// SIGTERM or SIGHUP, saying truthfully what became of the output; 0 and
+/// silence when standard output was a pipe closed early (`| head`); 1 with
+/// the error otherwise.
+fn finish(result: anyhow::Result<()>) -> std::process::ExitCode {
+    const INTERRUPTED: u8 = 130;
     match result {
+        Ok(()) if progress::interrupted() => {
+            eprintln!("interrupted after the output was already complete: it was kept (see above)");
+            std::process::ExitCode::from(INTERRUPTED)
+        }
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if stdout::is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
+        Err(e) if is_cancelled(&e) => {
+            eprintln!(
+                "interrupted: stopped before the output was complete; \
+                 nothing was written under its name and no temporary file is left"
+            );
+            std::process::ExitCode::from(INTERRUPTED)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            if progress::interrupted() {
+                std::process::ExitCode::from(INTERRUPTED)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Whether `e` is an operation's cancellation.
+fn is_cancelled(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| matches!(c.downcast_ref(), Some(tween_ops::OpsError::Cancelled)))
 }
 
 fn init_logging(verbose: u8, quiet: bool) {

@@ -41,6 +41,10 @@ impl Progress for BarProgress {
     }
 
     fn advance(&self, frames: u64) -> bool {
+        // `advance(0)` only asks whether to go on (the flush and commit ask it).
+        if frames == 0 {
+            return !self.cancel.load(Ordering::Relaxed);
+        }
         // Past an estimated total (frame counts in headers are estimates), grow it.
         if let Some(len) = self.bar.length() {
             if self.bar.position() + frames > len {
@@ -56,15 +60,28 @@ impl Progress for BarProgress {
     }
 }
 
+/// Set once Ctrl-C (or SIGTERM, SIGHUP) has been received.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the run was interrupted: `main` then says what became of the
+/// output (removed, or already complete and kept) and exits with 130.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// Installs a handler for Ctrl-C (SIGINT), SIGTERM and SIGHUP that sets the
-/// returned flag, so the run stops at the next frame and cleans up (once per process).
+/// returned flag, so the run stops at the next frame, or during the
+/// encoder's final flush, and cleans up (once per process). Whether the
+/// output was still removed is known only when the run returns: the
+/// handler promises nothing, `main` reports what happened.
 pub fn ctrl_c_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     let f = flag.clone();
     // Fails only if a handler is already installed (a second command in-process).
     let _ = ctrlc::set_handler(move || {
-        eprintln!("\ninterrupted: stopping, nothing will be left under the output name");
+        INTERRUPTED.store(true, Ordering::SeqCst);
         f.store(true, Ordering::SeqCst);
+        eprintln!("\ninterrupted: stopping");
     });
     flag
 }

@@ -59,7 +59,7 @@ pub fn run(args: BatchArgs, quiet: bool) -> Result<()> {
         }
     );
     if summary.cancelled {
-        bail!("interrupted");
+        bail!("interrupted: the outputs reported done above are complete; run again to resume");
     }
     if summary.failed() > 0 {
         bail!(

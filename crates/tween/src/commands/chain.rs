@@ -15,7 +15,7 @@ pub fn run(args: ChainArgs, quiet: bool) -> Result<()> {
         model: model_spec(&args.model, args.threads),
         resize: resize_mode(args.resize),
         scene_cut: scene_cut(args.scene_cut),
-        encode: encode_options(&args.encode),
+        encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
         ..ChainRequest::new(args.inputs, args.output)
     };

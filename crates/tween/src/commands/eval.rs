@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use tween_eval::{ClipKind, EvalConfig};
 
 use crate::args::EvalArgs;
+use crate::stdout::outln;
 
 pub fn run(args: EvalArgs) -> Result<()> {
     let (w, h) = parse_size(&args.size)?;
@@ -30,10 +31,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the folder", args.out.display()))?;
     let report = tween_eval::run(&cfg)?;
-    report.print_table();
-    println!("report: {}", args.out.join("report.json").display());
+    crate::stdout::line(report.table().trim_end())?;
+    outln!("report: {}", args.out.join("report.json").display());
     if args.out.join("worst.png").exists() {
-        println!("worst frame: {}", args.out.join("worst.png").display());
+        outln!("worst frame: {}", args.out.join("worst.png").display());
     }
     Ok(())
 }

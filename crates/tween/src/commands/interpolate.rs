@@ -19,7 +19,7 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
         model: model_spec(&args.model, args.threads),
         scene_cut: scene_cut(args.scene_cut),
         scene_threshold: args.scene_threshold,
-        encode: encode_options(&args.encode),
+        encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
     };
     let progress = BarProgress::new(quiet, ctrl_c_flag());
@@ -72,15 +72,29 @@ pub fn resize_mode(r: ResizeArg) -> ResizeMode {
     }
 }
 
-/// `--codec`, `--crf`, `--preset`, `--bit-depth`.
-pub fn encode_options(e: &EncodeArgs) -> EncodeOptions {
-    EncodeOptions {
+/// `--codec`, `--crf`, `--preset`, `--bit-depth`; `--crf` is checked here,
+/// before anything is opened, against the codec's range.
+pub fn encode_options(e: &EncodeArgs) -> Result<EncodeOptions> {
+    check_crf_arg(&e.codec, e.crf)?;
+    Ok(EncodeOptions {
         codec: e.codec.clone(),
         crf: e.crf,
         preset: e.preset.clone(),
         bit_depth: e.bit_depth.as_deref().and_then(|d| d.parse().ok()),
         profile: None,
+    })
+}
+
+/// A `--crf` the user gave must fit the codec: its range, and only for
+/// codecs that have one (FFV1 and rawvideo are lossless).
+pub fn check_crf_arg(codec: &str, crf: Option<u8>) -> Result<()> {
+    if let (Some(v), None) = (crf, tween_ops::crf_range(codec)?) {
+        anyhow::bail!(
+            "--crf {v}: the {} codec is lossless and takes no --crf; leave it out",
+            tween_video::resolve_codec(codec)?
+        );
     }
+    Ok(tween_ops::check_crf(codec, crf)?)
 }
 
 /// "60000/1001 (59.940)" for fractional rates, "60" for whole ones.

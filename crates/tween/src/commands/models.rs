@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::stdout::outln;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use tween_nn::{ImportOptions, ModelStore};
@@ -50,7 +51,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
             let m = store
                 .import(&file, &ImportOptions { name, overwrite })
                 .with_context(|| format!("importing {}", file.display()))?;
-            println!(
+            outln!(
                 "imported {} ({}; {} tensors, {} parameters) into {}",
                 m.name,
                 m.description,
@@ -63,16 +64,19 @@ pub fn run(args: ModelsArgs) -> Result<()> {
         ModelsCommand::List => {
             let models = store.list()?;
             if models.is_empty() {
-                println!("no models in {}", store.dir().display());
+                outln!("no models in {}", store.dir().display());
                 return Ok(());
             }
-            println!(
+            outln!(
                 "{:<28} {:<8} {:>11}  {:<20}  ARCHITECTURE",
-                "NAME", "FAMILY", "PARAMS", "IMPORTED"
+                "NAME",
+                "FAMILY",
+                "PARAMS",
+                "IMPORTED"
             );
             for (name, m) in models {
                 match m {
-                    Ok(m) => println!(
+                    Ok(m) => outln!(
                         "{:<28} {:<8} {:>11}  {:<20}  {}",
                         name,
                         m.architecture.family(),
@@ -80,7 +84,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
                         m.imported_at,
                         m.description
                     ),
-                    Err(e) => println!("{name:<28} (unreadable manifest: {e})"),
+                    Err(e) => outln!("{name:<28} (unreadable manifest: {e})"),
                 }
             }
             Ok(())
@@ -93,12 +97,12 @@ pub fn run(args: ModelsArgs) -> Result<()> {
             let mut failed = 0;
             for r in &reports {
                 if r.ok() {
-                    println!("OK    {}", r.name);
+                    outln!("OK    {}", r.name);
                 } else {
                     failed += 1;
-                    println!("FAIL  {}", r.name);
+                    outln!("FAIL  {}", r.name);
                     for p in &r.problems {
-                        println!("      {p}");
+                        outln!("      {p}");
                     }
                 }
             }
@@ -106,7 +110,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
                 bail!("{failed} of {} models failed verification", reports.len());
             }
             if reports.is_empty() {
-                println!("no models in {}", store.dir().display());
+                outln!("no models in {}", store.dir().display());
             }
             Ok(())
         }

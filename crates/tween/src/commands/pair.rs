@@ -1,6 +1,6 @@
 //! `tween pair A.png B.png -o OUT.mp4`.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use tween_ops::PairRequest;
 
 use crate::args::PairArgs;
@@ -8,6 +8,15 @@ use crate::commands::interpolate::{encode_options, model_spec, resize_mode};
 use crate::progress::{ctrl_c_flag, BarProgress};
 
 pub fn run(args: PairArgs, quiet: bool) -> Result<()> {
+    if let Some(zip) = &args.frames_zip {
+        if tween_ops::same_destination(zip, &args.output) {
+            bail!(
+                "--frames-zip {} and -o {} name the same file; give the frames zip its own name",
+                zip.display(),
+                args.output.display()
+            );
+        }
+    }
     crate::threads::init(args.threads);
     let req = PairRequest {
         passes: args.passes,
@@ -16,7 +25,7 @@ pub fn run(args: PairArgs, quiet: bool) -> Result<()> {
         model: model_spec(&args.model, args.threads),
         resize: resize_mode(args.resize),
         frames_zip: args.frames_zip,
-        encode: encode_options(&args.encode),
+        encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
         ..PairRequest::new(args.first, args.second, args.output)
     };

@@ -3,33 +3,34 @@
 use anyhow::Result;
 
 use crate::args::ProbeArgs;
+use crate::stdout::outln;
 
 pub fn run(args: ProbeArgs) -> Result<()> {
     let info = tween_video::probe(&args.input)?;
-    println!("file:        {}", args.input.display());
-    println!("container:   {}", info.container);
-    println!(
+    outln!("file:        {}", args.input.display());
+    outln!("container:   {}", info.container);
+    outln!(
         "video:       {} {}x{} {} ({}-bit, {:?})",
         info.codec, info.width, info.height, info.pixel_format, info.bit_depth, info.chroma
     );
-    println!(
+    outln!(
         "frame rate:  {} ({:.3} fps)",
         info.frame_rate,
         info.frame_rate.to_f64()
     );
     match info.frame_count {
-        Some(n) => println!("frames:      {n}"),
-        None => println!("frames:      unknown"),
+        Some(n) => outln!("frames:      {n}"),
+        None => outln!("frames:      unknown"),
     }
     match info.duration {
-        Some(d) => println!("duration:    {:.3} s", d.to_f64()),
-        None => println!("duration:    unknown"),
+        Some(d) => outln!("duration:    {:.3} s", d.to_f64()),
+        None => outln!("duration:    unknown"),
     }
-    println!(
+    outln!(
         "colour:      primaries {} transfer {} matrix {} range {:?}",
         info.color.primaries, info.color.transfer, info.color.matrix, info.color.range
     );
-    println!("audio:       {} stream(s)", info.audio_streams);
-    println!("subtitles:   {} stream(s)", info.subtitle_streams);
+    outln!("audio:       {} stream(s)", info.audio_streams);
+    outln!("subtitles:   {} stream(s)", info.subtitle_streams);
     Ok(())
 }

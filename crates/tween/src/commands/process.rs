@@ -67,7 +67,7 @@ pub fn request(
     Ok(ProcessRequest {
         interpolate,
         upscale,
-        encode: encode_options(&o.encode),
+        encode: encode_options(&o.encode)?,
         ..ProcessRequest::new(input, output)
     })
 }

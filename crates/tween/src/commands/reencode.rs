@@ -7,14 +7,20 @@ use crate::args::{ColorArg, ReencodeArgs};
 use crate::progress::{ctrl_c_flag, BarProgress};
 
 pub fn run(args: ReencodeArgs, quiet: bool) -> Result<()> {
+    crate::commands::interpolate::check_crf_arg(&args.codec, args.crf)?;
+    // 18 unless given, for the codecs that take a crf.
+    let crf = match tween_ops::crf_range(&args.codec)? {
+        Some(_) => Some(args.crf.unwrap_or(18)),
+        None => None,
+    };
     let req = ReencodeRequest {
         input: args.input,
         output: args.output,
         codec: args.codec,
         profile: Some(args.profile),
         pix_fmt: args.pix_fmt,
-        crf: Some(args.crf),
-        preset: Some(args.preset),
+        crf,
+        preset: args.preset,
         color: match args.color {
             ColorArg::Bt709 => ColorChoice::Bt709,
             ColorArg::Source => ColorChoice::Source,

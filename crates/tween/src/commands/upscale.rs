@@ -21,7 +21,7 @@ pub fn run(args: UpscaleArgs, quiet: bool) -> Result<()> {
         &args.input,
         &args.output,
         &spec,
-        &encode_options(&args.encode),
+        &encode_options(&args.encode)?,
         args.overwrite,
         &progress,
     )?;
