@@ -85,7 +85,9 @@ impl AudioMux {
         }
     }
 
-    /// Writes the rest, up to `end` (the end of the video).
+    /// Writes the rest: for [`AudioPlan::Copy`] all that remains of the
+    /// source (also after the video ends), else up to `end` (the end of the
+    /// video).
     pub(crate) fn finish(
         &mut self,
         octx: &mut format::context::Output,
@@ -93,7 +95,7 @@ impl AudioMux {
         out: &Path,
     ) -> Result<(), VideoError> {
         match self {
-            AudioMux::Copy(m) => m.finish(octx, end, out),
+            AudioMux::Copy(m) => m.finish(octx, out),
             AudioMux::Concat(c) => c.finish(octx, end),
         }
     }

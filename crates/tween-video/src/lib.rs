@@ -23,6 +23,8 @@ mod audio_transcode;
 mod codec;
 mod color;
 mod convert;
+mod deinterlace;
+mod display;
 mod error;
 mod ffi;
 mod input_policy;
@@ -40,8 +42,8 @@ pub use audio_plan::AudioPlan;
 pub use codec::resolve_codec;
 pub use color::{Chroma, ColorRange, ColorTags};
 pub use error::VideoError;
-pub use probe::{probe, VideoInfo};
-pub use reader::{TimedFrame, VideoReader};
+pub use probe::{probe, FieldOrder, VideoInfo};
+pub use reader::{ReadOptions, TimedFrame, VideoReader};
 pub use still::{
     encode_png, read_image, read_image_with_limits, write_png, Alpha, AlphaSamples, ImageLimits,
     StillImage,

@@ -100,6 +100,11 @@ impl PassthroughMux {
         for ist in ictx.streams() {
             let params = ist.parameters();
             let medium = params.medium();
+            if medium == media::Type::Attachment {
+                copy_attachment(&ist, octx, &container, &p.source, out)?;
+                maps.push(None);
+                continue;
+            }
             let wanted = matches!(medium, media::Type::Audio | media::Type::Subtitle)
                 && !ist.disposition().contains(Disposition::ATTACHED_PIC);
             if !wanted {
@@ -212,14 +217,15 @@ impl PassthroughMux {
         limit: Rational,
         out: &Path,
     ) -> Result<(), VideoError> {
-        self.pump_until(octx, limit, true, out)
+        self.pump_until(octx, Some(limit), out)
     }
 
+    /// Writes source packets whose output time is at most `limit` seconds,
+    /// or all that remain for `None`.
     fn pump_until(
         &mut self,
         octx: &mut format::context::Output,
-        limit: Rational,
-        inclusive: bool,
+        limit: Option<Rational>,
         out: &Path,
     ) -> Result<(), VideoError> {
         loop {
@@ -252,8 +258,8 @@ impl PassthroughMux {
                     .and_then(|t| t.checked_sub(self.offset))
             };
             let start = secs(packet.dts().or(packet.pts()));
-            if let Some(t) = start {
-                if t > limit || (!inclusive && t == limit) {
+            if let (Some(t), Some(limit)) = (start, limit) {
+                if t > limit {
                     self.pending = Some(packet);
                     return Ok(());
                 }
@@ -293,15 +299,15 @@ impl PassthroughMux {
         }
     }
 
-    /// Writes what remains before `end` (the end of the video) and flushes
-    /// the re-encoders.
+    /// Writes everything that remains, also what plays after the end of the
+    /// video (audio longer than the video is kept whole, as `ffmpeg -c copy`
+    /// keeps it), and flushes the re-encoders.
     pub(crate) fn finish(
         &mut self,
         octx: &mut format::context::Output,
-        end: Rational,
         out: &Path,
     ) -> Result<(), VideoError> {
-        self.pump_until(octx, end, false, out)?;
+        self.pump_until(octx, None, out)?;
         for m in self.maps.iter_mut().flatten() {
             if let Kind::Audio(t) = &mut m.kind {
                 t.flush(octx).map_err(|e| VideoError::Write {
@@ -312,6 +318,45 @@ impl PassthroughMux {
         }
         Ok(())
     }
+}
+
+/// Copies an attachment stream (a font the subtitles use, cover images) to
+/// a Matroska output; other containers cannot hold attachments, so it is
+/// left out there with a warning. Attachments have no packets: the file is
+/// the stream's extradata, named by its `filename`/`mimetype` tags.
+fn copy_attachment(
+    ist: &format::stream::Stream,
+    octx: &mut format::context::Output,
+    container: &str,
+    source: &Path,
+    out: &Path,
+) -> Result<(), VideoError> {
+    let name = ist
+        .metadata()
+        .get("filename")
+        .unwrap_or("unnamed")
+        .to_string();
+    if container != "matroska" {
+        tracing::warn!(
+            "{}: attachment '{name}' (stream #{}) is left out: a {container} file cannot hold \
+             attachments (choose an .mkv output to keep it)",
+            source.display(),
+            ist.index()
+        );
+        return Ok(());
+    }
+    let mut ost = octx
+        .add_stream(encoder::find(codec::Id::None))
+        .map_err(|e| VideoError::StreamNotSupported {
+            path: out.to_path_buf(),
+            source_path: source.to_path_buf(),
+            index: ist.index(),
+            detail: format!("attachment '{name}': {e}"),
+        })?;
+    ost.set_parameters(ist.parameters());
+    clear_codec_tag(&mut ost);
+    ost.set_metadata(ist.metadata().to_owned());
+    Ok(())
 }
 
 trait RescaleTo {

@@ -43,13 +43,113 @@ pub struct VideoInfo {
     pub profile: Option<String>,
     /// Video bit rate in bits per second (stream, else container), when known.
     pub bit_rate: Option<u64>,
+    /// Display rotation in degrees as FFmpeg reports it (ffprobe's
+    /// `rotation`, counter-clockwise), when the stream has a display matrix.
+    pub rotation: Option<f64>,
+    /// Sample (pixel) aspect ratio when it is known and not square.
+    pub sample_aspect_ratio: Option<Rational>,
+    /// Whether the frames hold two interlaced fields, as the stream declares.
+    pub field_order: FieldOrder,
 }
 
-/// Reads the headers of `path` and describes its video.
+/// How the lines of a video's frames were captured.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldOrder {
+    /// The stream does not say (most progressive files).
+    #[default]
+    Unknown,
+    Progressive,
+    /// Interlaced, top field first.
+    TopFirst,
+    /// Interlaced, bottom field first.
+    BottomFirst,
+}
+
+impl FieldOrder {
+    pub fn is_interlaced(self) -> bool {
+        matches!(self, FieldOrder::TopFirst | FieldOrder::BottomFirst)
+    }
+
+    fn from_ff(f: ffi::AVFieldOrder) -> Self {
+        use ffi::AVFieldOrder::*;
+        match f {
+            AV_FIELD_PROGRESSIVE => FieldOrder::Progressive,
+            // Stored and displayed orders can differ (TB/BT); what matters
+            // for deinterlacing is which field is displayed first.
+            AV_FIELD_TT | AV_FIELD_TB => FieldOrder::TopFirst,
+            AV_FIELD_BB | AV_FIELD_BT => FieldOrder::BottomFirst,
+            _ => FieldOrder::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for FieldOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FieldOrder::Unknown => "unknown (progressive assumed)",
+            FieldOrder::Progressive => "progressive",
+            FieldOrder::TopFirst => "interlaced, top field first",
+            FieldOrder::BottomFirst => "interlaced, bottom field first",
+        })
+    }
+}
+
+/// Reads the headers of `path` and describes its video. When the container
+/// keeps no frame count (Matroska, WebM, NUT, raw streams), the video's
+/// packets are counted by demuxing the file (nothing is decoded), so the
+/// count is exact rather than estimated from a duration, and the duration
+/// is where the last frame ends.
 pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
-    let ictx = open_input(path)?;
+    let mut ictx = open_input(path)?;
     let index = video_stream_index(&ictx, path)?;
-    Ok(describe(&ictx, index, path))
+    let mut info = describe(&ictx, index, path);
+    let counted = ictx.stream(index).is_some_and(|s| s.frames() > 0);
+    if !counted {
+        if let Some(scan) = scan_packets(&mut ictx, index) {
+            info.frame_count = Some(scan.packets);
+            if let Some(end) = scan.end_ts.and_then(|ts| ts_to_seconds(ts, info.time_base)) {
+                if let Some(d) = end.checked_sub(info.start_time).filter(|d| d.is_positive()) {
+                    info.duration = Some(d);
+                }
+            }
+        }
+    }
+    Ok(info)
+}
+
+/// What a demux-only pass over a video stream found.
+struct PacketScan {
+    packets: u64,
+    /// The latest `pts + duration` (stream ticks), where packets have both.
+    end_ts: Option<i64>,
+}
+
+/// Counts the packets (one per frame) of stream `index`, to the end of the
+/// file; `None` when the demuxer fails before the end (then the estimate
+/// from the headers stands).
+fn scan_packets(ictx: &mut Input, index: usize) -> Option<PacketScan> {
+    let mut scan = PacketScan {
+        packets: 0,
+        end_ts: None,
+    };
+    let mut packet = ffmpeg_next::Packet::empty();
+    loop {
+        match packet.read(ictx) {
+            Ok(()) => {}
+            Err(ffmpeg_next::Error::Eof) => break,
+            Err(_) => return None,
+        }
+        if packet.stream() != index || packet.size() == 0 {
+            continue;
+        }
+        scan.packets += 1;
+        if let Some(pts) = packet.pts() {
+            let end = pts.saturating_add(packet.duration().max(0));
+            scan.end_ts = Some(scan.end_ts.map_or(end, |e| e.max(end)));
+        }
+    }
+    (scan.packets > 0).then_some(scan)
 }
 
 /// The path as FFmpeg should see it: `file:` is prefixed when the name holds
@@ -168,6 +268,7 @@ pub(crate) fn describe(ictx: &Input, index: usize, path: &Path) -> VideoInfo {
             .filter(|&n| n > 0)
             .map(|n| n as u64),
     };
+    let display = crate::display::SourceDisplay::read(ictx, index);
     let pix = crate::ffi::avformat::pixel_from_raw(p.format);
     let (bit_depth, chroma) = depth_and_chroma(pix);
     let count = |kind| {
@@ -204,6 +305,9 @@ pub(crate) fn describe(ictx: &Input, index: usize, path: &Path) -> VideoInfo {
             b if b > 0 => Some(b as u64),
             _ => Some(ictx.bit_rate()).filter(|&b| b > 0).map(|b| b as u64),
         },
+        rotation: display.rotation(),
+        sample_aspect_ratio: display.sar.and_then(from_ff),
+        field_order: FieldOrder::from_ff(crate::ffi::display::field_order(p)),
     }
 }
 

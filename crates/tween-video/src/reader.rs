@@ -3,9 +3,13 @@
 
 use crate::color::{tags_from_frame, ColorTags, UNSPECIFIED};
 use crate::convert::ToRgb;
+use crate::deinterlace::{Deinterlacer, Pulled};
 use crate::error::VideoError;
-use crate::probe::{declared_video_end, describe, open_input, video_stream_index, VideoInfo};
-use crate::time::ts_to_seconds;
+use crate::ffi::display::frame_is_interlaced;
+use crate::probe::{
+    declared_video_end, describe, open_input, video_stream_index, FieldOrder, VideoInfo,
+};
+use crate::time::{ts_to_seconds, GridSnap};
 use ffmpeg_next::codec::threading;
 use ffmpeg_next::format::context::Input;
 use ffmpeg_next::util::error::EAGAIN;
@@ -19,8 +23,20 @@ pub struct TimedFrame {
     pub frame: Frame,
     /// Presentation time in seconds: the decoder's best-effort timestamp ×
     /// the stream time base, exactly; derived from the frame rate when the
-    /// file has no timestamp for the frame.
+    /// file has no timestamp for the frame. Timestamps a coarse container
+    /// time base rounded (Matroska's milliseconds) are put back on the exact
+    /// frame-rate grid, as long as every frame so far lies within that
+    /// rounding of it (see `GridSnap`); variable-rate streams keep theirs.
     pub time: Rational,
+}
+
+/// How a [`VideoReader`] reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Deinterlace every frame (libavfilter `bwdif`, one frame per frame)
+    /// before it becomes RGB. Without it, interlaced input is read as it
+    /// is, with a warning.
+    pub deinterlace: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,14 +61,24 @@ pub struct VideoReader {
     stream_tags: ColorTags,
     state: State,
     last_time: Option<Rational>,
+    /// Puts timestamps the container rounded back on the frame-rate grid.
+    snap: GridSnap,
     /// Where the file says the video ends, to detect truncation.
     declared_end: Option<Rational>,
     decoded: frame::Video,
+    deinterlacer: Option<Deinterlacer>,
+    /// Whether the warning about frames flagged interlaced was given.
+    warned_interlaced: bool,
 }
 
 impl VideoReader {
     /// Opens `path` and prepares the decoder of its main video stream.
     pub fn open(path: &Path) -> Result<Self, VideoError> {
+        Self::open_with(path, ReadOptions::default())
+    }
+
+    /// Opens `path` with `options` (deinterlacing).
+    pub fn open_with(path: &Path, options: ReadOptions) -> Result<Self, VideoError> {
         let ictx = open_input(path)?;
         let index = video_stream_index(&ictx, path)?;
         let info = describe(&ictx, index, path);
@@ -84,8 +110,29 @@ impl VideoReader {
             });
         }
         let to_rgb = ToRgb::new(info.width, info.height, info.bit_depth > 8);
+        let mut info = info;
+        let deinterlacer = options
+            .deinterlace
+            .then(|| Deinterlacer::new(st.time_base()));
+        if options.deinterlace {
+            tracing::info!(
+                "{}: deinterlacing ({}) with bwdif",
+                path.display(),
+                info.field_order
+            );
+            info.field_order = FieldOrder::Progressive;
+        } else if info.field_order.is_interlaced() {
+            tracing::warn!(
+                "{}: the video is {}; its fields will be treated as whole frames \
+                 (use --deinterlace)",
+                path.display(),
+                info.field_order
+            );
+        }
+        let warned_interlaced = info.field_order.is_interlaced();
         let declared_end = declared_video_end(&ictx, index, &info);
         Ok(VideoReader {
+            snap: GridSnap::new(info.frame_rate, info.time_base),
             declared_end,
             stream_tags: info.color,
             info,
@@ -96,6 +143,8 @@ impl VideoReader {
             state: State::Reading,
             last_time: None,
             decoded: frame::Video::empty(),
+            deinterlacer,
+            warned_interlaced,
         })
     }
 
@@ -154,11 +203,42 @@ impl VideoReader {
         Ok(())
     }
 
+    fn emit_or_stop(&mut self) -> Result<TimedFrame, VideoError> {
+        let r = self.emit();
+        if r.is_err() {
+            self.state = State::Done;
+        }
+        r
+    }
+
+    fn deinterlace_failed(&mut self, e: Error) -> Option<Result<TimedFrame, VideoError>> {
+        let err = VideoError::Decode {
+            path: self.info.path.clone(),
+            reason: format!("deinterlacing failed {}: {e}", self.where_()),
+        };
+        self.fail(err)
+    }
+
     /// Converts the frame in `self.decoded`.
     fn emit(&mut self) -> Result<TimedFrame, VideoError> {
-        let time = self
-            .decoded
-            .timestamp()
+        // Frames out of the deinterlacer carry the best-effort time as pts.
+        let ts = match self.deinterlacer {
+            Some(_) => self.decoded.pts(),
+            None => self.decoded.timestamp(),
+        };
+        if self.deinterlacer.is_none()
+            && !self.warned_interlaced
+            && frame_is_interlaced(&self.decoded)
+        {
+            self.warned_interlaced = true;
+            tracing::warn!(
+                "{}: frames are flagged interlaced {}; their fields will be treated as \
+                 whole frames (use --deinterlace)",
+                self.info.path.display(),
+                self.where_()
+            );
+        }
+        let time = ts
             .and_then(|ts| ts_to_seconds(ts, self.info.time_base))
             .or_else(|| {
                 let step = self.info.frame_rate.recip()?;
@@ -168,6 +248,7 @@ impl VideoReader {
                 }
             })
             .unwrap_or(Rational::ZERO);
+        let time = self.snap.snap(time);
         let mut tags = tags_from_frame(crate::ffi::avformat::frame_of(&self.decoded));
         if tags.matrix == UNSPECIFIED {
             tags.matrix = self.stream_tags.matrix;
@@ -198,7 +279,25 @@ impl Iterator for VideoReader {
             if self.state == State::Done {
                 return None;
             }
+            if let Some(d) = self.deinterlacer.as_mut() {
+                match d.pull(&mut self.decoded) {
+                    Ok(Pulled::Frame) => return Some(self.emit_or_stop()),
+                    Ok(Pulled::NeedMore) => {}
+                    Ok(Pulled::End) => {
+                        self.state = State::Done;
+                        return self.check_complete().err().map(Err);
+                    }
+                    Err(e) => return self.deinterlace_failed(e),
+                }
+            }
             match self.decoder.receive_frame(&mut self.decoded) {
+                Ok(()) if self.deinterlacer.is_some() => {
+                    let d = self.deinterlacer.as_mut().expect("checked");
+                    if let Err(e) = d.push(&mut self.decoded) {
+                        return self.deinterlace_failed(e);
+                    }
+                    continue;
+                }
                 Ok(()) => {
                     let r = self.emit();
                     if r.is_err() {
@@ -207,6 +306,13 @@ impl Iterator for VideoReader {
                     return Some(r);
                 }
                 Err(Error::Eof) => {
+                    if let Some(d) = self.deinterlacer.as_mut() {
+                        // The filter holds the last frame until told the end.
+                        if let Err(e) = d.flush() {
+                            return self.deinterlace_failed(e);
+                        }
+                        continue;
+                    }
                     self.state = State::Done;
                     return self.check_complete().err().map(Err);
                 }

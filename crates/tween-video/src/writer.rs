@@ -7,6 +7,7 @@ use crate::color::{
     matrix_to_ff, primaries_to_ff, range_to_ff, transfer_to_ff, Chroma, ColorRange, ColorTags,
 };
 use crate::convert::FromRgb;
+use crate::display::SourceDisplay;
 use crate::error::VideoError;
 use crate::ffi::avformat::{query_codec, set_codec_tag, set_encoder_color};
 use crate::ffi::sws::Side;
@@ -117,6 +118,23 @@ impl VideoWriter {
         settings: &EncodeSettings,
         audio: AudioPlan,
     ) -> Result<Self, VideoError> {
+        // What players need from the source's video stream: rotation,
+        // aspect ratio, HDR metadata (read from the passthrough source).
+        let display = match &audio {
+            AudioPlan::Copy(p) => SourceDisplay::of_file(&p.source),
+            _ => SourceDisplay::default(),
+        };
+        Self::create_with_display(path, settings, audio, display)
+    }
+
+    /// As [`create_with_audio`](Self::create_with_audio), with the display
+    /// properties given instead of read from the passthrough source.
+    pub(crate) fn create_with_display(
+        path: &Path,
+        settings: &EncodeSettings,
+        audio: AudioPlan,
+        display: SourceDisplay,
+    ) -> Result<Self, VideoError> {
         crate::init_ffmpeg();
         let name = resolve_codec(&settings.codec)?;
         if settings.width == 0 || settings.height == 0 {
@@ -187,7 +205,15 @@ impl VideoWriter {
                 reason: format!("cannot create the file: {e}"),
             },
         })?;
-        let result = Self::setup(path, &mut octx, settings, plan, ff_tb, ff_fps, audio);
+        let result = Self::setup(
+            path,
+            &mut octx,
+            settings,
+            plan,
+            (ff_tb, ff_fps),
+            audio,
+            &display,
+        );
         match result {
             Ok((encoder, plan, stream_index, audio)) => {
                 let ost_tb = octx
@@ -233,9 +259,9 @@ impl VideoWriter {
         octx: &mut format::context::Output,
         s: &EncodeSettings,
         plan: Plan,
-        tb: ffmpeg_next::Rational,
-        fps: ffmpeg_next::Rational,
+        (tb, fps): (ffmpeg_next::Rational, ffmpeg_next::Rational),
         audio: AudioPlan,
+        display: &SourceDisplay,
     ) -> Result<(encoder::video::Encoder, Plan, usize, Option<AudioMux>), VideoError> {
         let codec =
             encoder::find_by_name(plan.encoder).ok_or_else(|| VideoError::UnknownCodec {
@@ -278,6 +304,7 @@ impl VideoWriter {
                 },
             )
         };
+        display.apply_to_encoder(&mut enc);
         set_encoder_color(
             &mut enc,
             primaries_to_ff(s.color.primaries),
@@ -316,6 +343,17 @@ impl VideoWriter {
             ost.set_time_base(tb);
             ost.set_avg_frame_rate(fps);
             ost.set_rate(fps);
+            for block in display.apply_to_stream(&mut ost) {
+                tracing::warn!("{}: the source's {block} could not be kept", path.display());
+            }
+            if let (Some(angle), false) = (display.rotation(), is_quicktime(&container)) {
+                tracing::warn!(
+                    "{}: the source is displayed rotated ({angle:.0}°); the rotation is kept as \
+                     stream metadata, which {container} players may ignore (.mp4/.mov keep it \
+                     everywhere)",
+                    path.display()
+                );
+            }
             ost.index()
         };
         let mux = AudioMux::open(audio, octx, path)?;

@@ -2,5 +2,6 @@
 //! the crate lives under this module, one `// SAFETY:` comment per block.
 
 pub(crate) mod avformat;
+pub(crate) mod display;
 pub(crate) mod subtitle;
 pub(crate) mod sws;

@@ -4,8 +4,10 @@
 
 mod audio_concat;
 mod decode;
+mod display;
 mod encode;
 mod errors;
 mod helpers;
 mod input_policy;
 mod passthrough;
+mod timing;

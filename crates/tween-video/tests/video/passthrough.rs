@@ -8,7 +8,7 @@ use tween_video::{EncodeSettings, Passthrough, VideoError, VideoReader, VideoWri
 
 /// Re-encodes the video frames of `src` from `start` seconds on into `out`,
 /// passing the other streams through.
-fn reencode(src: &Path, out: &Path, start: Rational) -> Result<u64, VideoError> {
+pub(crate) fn reencode(src: &Path, out: &Path, start: Rational) -> Result<u64, VideoError> {
     let reader = VideoReader::open(src)?;
     let info = reader.info().clone();
     let s = EncodeSettings {
