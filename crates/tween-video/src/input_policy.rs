@@ -7,11 +7,12 @@
 //! - the container is detected from the file's bytes first, and must be one
 //!   of [`ALLOWED_FORMATS`] (self-contained media and single images);
 //!   anything else is refused by name (`hls`, `dash`, `concat`, …);
-//! - FFmpeg gets `protocol_whitelist=file`, `format_whitelist` = the allowed
-//!   list and `enable_drefs=0`;
-//! - the context's `io_open` lets FFmpeg open the file itself and nothing
-//!   else, so a demuxer that tries a nested open (a MOV reference, a
-//!   segment) fails instead of reading it;
+//! - the context's `io_open` opens the file itself (with `avio_open2`) and
+//!   refuses everything else, so a demuxer that tries a nested open (a MOV
+//!   reference, a segment) fails instead of reading it;
+//! - FFmpeg gets `protocol_whitelist=none` (so a context a demuxer creates
+//!   with FFmpeg's default `io_open`, as concat does, can open nothing),
+//!   `format_whitelist` = the allowed list and `enable_drefs=0`;
 //! - an image-sequence pattern (`frames/%04d.png`, only when no file of that
 //!   literal name exists) is read by `image2` with `pattern_type=sequence`,
 //!   and may open only files of its own folder whose names fit the pattern.
@@ -103,9 +104,7 @@ pub(crate) fn open(path: &Path, url: &str, pattern: bool) -> Result<Input, Video
         }
         format
     };
-    let mut options = Dictionary::new();
-    options.set("protocol_whitelist", "file");
-    options.set("enable_drefs", "0");
+    let mut options = base_options();
     if pattern {
         options.set("format_whitelist", SEQUENCE_FORMAT);
         options.set("pattern_type", "sequence");
@@ -133,6 +132,19 @@ pub(crate) fn open(path: &Path, url: &str, pattern: bool) -> Result<Input, Video
         }),
     }
 }
+
+/// Options of every open: no protocol at all for FFmpeg's own opens (the
+/// guarded `io_open` opens the file itself directly, and a context a
+/// demuxer makes inherits the empty whitelist), MOV references off.
+fn base_options() -> Dictionary<'static> {
+    let mut options = Dictionary::new();
+    options.set("protocol_whitelist", NO_PROTOCOL);
+    options.set("enable_drefs", "0");
+    options
+}
+
+/// A protocol whitelist no protocol matches.
+const NO_PROTOCOL: &str = "none";
 
 fn is_mp4_like(path: &Path) -> bool {
     let ext = path
@@ -319,7 +331,6 @@ fn open_guarded(
         if ctx.is_null() {
             return Err(ffmpeg_next::Error::Bug);
         }
-        default_io_open_of(ctx);
         (*ctx).io_open = Some(guarded_io_open);
         (*ctx).opaque = root_mark();
         let mut opts = options.disown();
@@ -337,29 +348,8 @@ fn open_guarded(
     }
 }
 
-type IoOpen = unsafe extern "C" fn(
-    *mut ffi::AVFormatContext,
-    *mut *mut ffi::AVIOContext,
-    *const c_char,
-    c_int,
-    *mut *mut ffi::AVDictionary,
-) -> c_int;
-
-/// FFmpeg's own `io_open` (the same for every context), kept from the
-/// first context before it is replaced.
-static DEFAULT_IO_OPEN: std::sync::OnceLock<Option<IoOpen>> = std::sync::OnceLock::new();
-
-/// Remembers the default `io_open` of a fresh context.
-///
-/// # Safety
-/// `ctx` is a valid context straight from `avformat_alloc_context`.
-unsafe fn default_io_open_of(ctx: *mut ffi::AVFormatContext) {
-    let f = (*ctx).io_open;
-    DEFAULT_IO_OPEN.get_or_init(|| f);
-}
-
 /// Lets a context of this module open its own file (or, for a pattern, the
-/// files of its sequence) through FFmpeg's default; refuses every other
+/// files of its sequence), directly with `avio_open2`; refuses every other
 /// open, and every open of any other context.
 unsafe extern "C" fn guarded_io_open(
     s: *mut ffi::AVFormatContext,
@@ -389,23 +379,81 @@ unsafe extern "C" fn guarded_io_open(
         };
         (allowed, shown)
     };
-    let default = DEFAULT_IO_OPEN.get().copied().flatten();
-    match (allowed, default) {
-        // SAFETY: the default io_open with the arguments FFmpeg gave us.
-        (true, Some(open)) => unsafe { open(s, pb, url, flags, options) },
-        _ => {
-            tracing::warn!(
-                "refused FFmpeg's request to open {shown}: tween opens only the input file itself"
-            );
-            REFUSED_URL.with(|r| *r.borrow_mut() = Some(shown));
-            REFUSED
-        }
+    if allowed {
+        // SAFETY: `s` is FFmpeg's live context (checked non-NULL above), the
+        // other arguments are FFmpeg's own; avio_open2 opens the file
+        // protocol (the name is a plain path or starts with `file:`).
+        return unsafe { ffi::avio_open2(pb, url, flags, &(*s).interrupt_callback, options) };
     }
+    tracing::warn!(
+        "refused FFmpeg's request to open {shown}: tween opens only the input file itself"
+    );
+    REFUSED_URL.with(|r| *r.borrow_mut() = Some(shown));
+    REFUSED
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 64x48 MPEG-TS clip at `path`, made by the ffmpeg command.
+    fn clip(path: &Path) {
+        let ok = std::process::Command::new("ffmpeg")
+            .args(["-y", "-v", "error", "-nostdin", "-f", "lavfi", "-i"])
+            .args(["testsrc2=size=64x48:rate=10", "-t", "1"])
+            .arg(path)
+            .status()
+            .expect("ffmpeg runs");
+        assert!(ok.success());
+    }
+
+    /// Opens `url` with `format` forced, past the container allowlist: only
+    /// the guarded io_open stands between the demuxer and the other file.
+    fn open_forced(url: &Path, format: &str) -> (bool, Option<String>) {
+        crate::init_ffmpeg();
+        let mut options = base_options();
+        // concat's own check of names, off: the guard alone must hold.
+        options.set("safe", "0");
+        REFUSED_URL.with(|r| r.borrow_mut().take());
+        let c = CString::new(url.to_str().unwrap()).unwrap();
+        let opened = open_guarded(&c, find_format(format), options).is_ok();
+        (opened, REFUSED_URL.with(|r| r.borrow_mut().take()))
+    }
+
+    #[test]
+    fn nested_opens_are_refused_even_past_the_allowlist() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret.ts");
+        clip(&secret);
+        let list = dir.path().join("list.m3u8");
+        std::fs::write(
+            &list,
+            format!(
+                "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n{}\n#EXT-X-ENDLIST\n",
+                secret.display()
+            ),
+        )
+        .unwrap();
+        let (opened, refused) = open_forced(&list, "hls");
+        assert!(!opened, "the playlist's segment is not read");
+        assert!(
+            refused.is_some_and(|u| u.contains("secret.ts")),
+            "the segment's open was refused"
+        );
+        let concat = dir.path().join("list.ffconcat");
+        std::fs::write(
+            &concat,
+            format!("ffconcat version 1.0\nfile {}\n", secret.display()),
+        )
+        .unwrap();
+        // concat opens its files in a context of its own, with FFmpeg's
+        // default io_open: the inherited empty protocol whitelist stops it.
+        let (opened, _) = open_forced(&concat, "concat");
+        assert!(!opened, "the listed file is not read");
+        // The file itself still opens through the same guard.
+        let (opened, refused) = open_forced(&secret, "mpegts");
+        assert!(opened && refused.is_none());
+    }
 
     #[test]
     fn patterns_have_one_number_and_stay_in_their_folder() {
