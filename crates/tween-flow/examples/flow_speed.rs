@@ -65,6 +65,13 @@ fn main() {
     for (name, cfg) in [
         ("fast", FlowConfig::fast()),
         ("default", FlowConfig::default()),
+        (
+            "no-soft",
+            FlowConfig {
+                soften: false,
+                ..FlowConfig::default()
+            },
+        ),
         ("quality", FlowConfig::quality()),
     ] {
         let interp = FlowInterpolator::new(cfg).expect("preset is valid");

@@ -27,6 +27,10 @@ pub struct FlowConfig {
     pub gradient_weight: f32,
     /// Use the SIMD kernels where the CPU has them (false: plain code only).
     pub simd: bool,
+    /// Soften the output where the two frames disagree after warping (the
+    /// flow is unreliable there): a smooth mix toward a blurred copy instead
+    /// of misplaced sharp fragments.
+    pub soften: bool,
 }
 
 impl Default for FlowConfig {
@@ -43,6 +47,7 @@ impl Default for FlowConfig {
             brightness_weight: 5.0,
             gradient_weight: 10.0,
             simd: true,
+            soften: true,
         }
     }
 }

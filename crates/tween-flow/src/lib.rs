@@ -10,7 +10,8 @@
 //! other direction's flow confirms), plus a forward/backward consistency map.
 //! [`PreparedPair::render`] splats the flows to time t, decides per pixel which
 //! frame shows it, and backward-warps and blends both frames at full
-//! resolution.
+//! resolution; where the two warped frames still disagree (the flow is
+//! unreliable there) it mixes the result smoothly toward a blurred copy.
 //!
 //! ```
 //! use tween_core::{Frame, Interpolator};
@@ -32,6 +33,7 @@ mod patch_search;
 mod pyramid;
 mod sharpen;
 mod simd;
+mod soften;
 mod time_flow;
 mod variational;
 mod warp;
@@ -110,12 +112,15 @@ impl FlowInterpolator {
             || occlusion::fill_occluded(&f01, &c0, &p0.levels[0].img),
             || occlusion::fill_occluded(&f10, &c1, &p1.levels[0].img),
         );
+        let (g0, g1) = (p0.levels[0].img.clone(), p1.levels[0].img.clone());
         Some(Flows {
             plan,
             f01,
             f10,
             c0,
             c1,
+            g0,
+            g1,
         })
     }
 }
@@ -127,10 +132,14 @@ struct Flows {
     f10: FlowField,
     c0: Plane,
     c1: Plane,
+    /// Luma of both frames at the flow resolution (photometry matched).
+    g0: Plane,
+    g1: Plane,
 }
 
 struct FlowPair<'a> {
     kernel: Kernel,
+    soften: bool,
     a: &'a Frame,
     b: &'a Frame,
     /// `None` for frames smaller than a patch: those are blended.
@@ -154,6 +163,7 @@ impl Interpolator for FlowInterpolator {
         check_pair(a, b)?;
         Ok(Box::new(FlowPair {
             kernel: self.kernel,
+            soften: self.config.soften,
             a,
             b,
             flows: self.flows(a, b),
@@ -174,17 +184,22 @@ impl PreparedPair for FlowPair<'_> {
         let (w, h) = (self.a.width(), self.a.height());
         let (wu, hu) = (w as usize, h as usize);
         let shift = f.plan.shift;
+        let soft = self.soften.then(|| soften::weight(&f.g0, &f.g1, &tf, t));
         Ok(match (self.a.pixels(), self.b.pixels()) {
-            (Pixels::U8(pa), Pixels::U8(pb)) => Frame::from_u8(
-                w,
-                h,
-                warp::render(pa, pb, wu, hu, &tf, shift, t, self.kernel),
-            ),
-            (Pixels::U16(pa), Pixels::U16(pb)) => Frame::from_u16(
-                w,
-                h,
-                warp::render(pa, pb, wu, hu, &tf, shift, t, self.kernel),
-            ),
+            (Pixels::U8(pa), Pixels::U8(pb)) => {
+                let mut out = warp::render(pa, pb, wu, hu, &tf, shift, t, self.kernel);
+                if let Some(wt) = &soft {
+                    soften::apply(&mut out, wu, hu, wt, shift);
+                }
+                Frame::from_u8(w, h, out)
+            }
+            (Pixels::U16(pa), Pixels::U16(pb)) => {
+                let mut out = warp::render(pa, pb, wu, hu, &tf, shift, t, self.kernel);
+                if let Some(wt) = &soft {
+                    soften::apply(&mut out, wu, hu, wt, shift);
+                }
+                Frame::from_u16(w, h, out)
+            }
             _ => unreachable!("check_pair compared the sample depths"),
         })
     }
