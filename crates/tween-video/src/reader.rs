@@ -22,8 +22,9 @@ use tween_core::{Frame, Rational};
 pub struct TimedFrame {
     pub frame: Frame,
     /// Presentation time in seconds: the decoder's best-effort timestamp ×
-    /// the stream time base, exactly; derived from the frame rate when the
-    /// file has no timestamp for the frame. Timestamps a coarse container
+    /// the stream time base, exactly; derived from the frame rate (one frame
+    /// after the previous) when the file has no timestamp for the frame or
+    /// one that does not come after the previous frame's. Timestamps a coarse container
     /// time base rounded (Matroska's milliseconds) are put back on the exact
     /// frame-rate grid, as long as every frame so far lies within that
     /// rounding of it (see `GridSnap`); variable-rate streams keep theirs.
@@ -69,6 +70,9 @@ pub struct VideoReader {
     deinterlacer: Option<Deinterlacer>,
     /// Whether the warning about frames flagged interlaced was given.
     warned_interlaced: bool,
+    /// Set at the first timestamp that does not advance: later frames are
+    /// timed from the frame rate.
+    untrusted_times: bool,
 }
 
 impl VideoReader {
@@ -145,6 +149,7 @@ impl VideoReader {
             decoded: frame::Video::empty(),
             deinterlacer,
             warned_interlaced,
+            untrusted_times: false,
         })
     }
 
@@ -238,17 +243,38 @@ impl VideoReader {
                 self.where_()
             );
         }
-        let time = ts
+        // Where the file gives no time, the frame follows the one before it
+        // by one frame duration. From the first time that does not advance
+        // (pts written in decode order, lost on remuxing) the file's times
+        // are not trusted: every later frame is timed that way. No frame is
+        // dropped.
+        let derived = match self.last_time {
+            Some(t) => self
+                .info
+                .frame_rate
+                .recip()
+                .and_then(|step| t.checked_add(step)),
+            None => Some(self.info.start_time),
+        }
+        .unwrap_or(Rational::ZERO);
+        let stamped = ts
             .and_then(|ts| ts_to_seconds(ts, self.info.time_base))
-            .or_else(|| {
-                let step = self.info.frame_rate.recip()?;
-                match self.last_time {
-                    Some(t) => t.checked_add(step),
-                    None => Some(self.info.start_time),
-                }
-            })
-            .unwrap_or(Rational::ZERO);
-        let time = self.snap.snap(time);
+            .map(|t| self.snap.snap(t));
+        let time = match stamped {
+            _ if self.untrusted_times => derived,
+            Some(t) if self.last_time.is_none_or(|last| t > last) => t,
+            Some(t) => {
+                self.untrusted_times = true;
+                tracing::warn!(
+                    "{}: the frame stamped {:.3} s does not come after the one before; \
+                     timing it and every later frame from the frame rate instead",
+                    self.info.path.display(),
+                    t.to_f64()
+                );
+                derived
+            }
+            None => self.snap.snap(derived),
+        };
         let mut tags = tags_from_frame(crate::ffi::avformat::frame_of(&self.decoded));
         if tags.matrix == UNSPECIFIED {
             tags.matrix = self.stream_tags.matrix;

@@ -100,6 +100,40 @@ fn a_stream_without_timestamps_loses_no_frame() {
 }
 
 #[test]
+fn presentation_times_written_in_decode_order_lose_no_frame() {
+    let d = tmp();
+    let src = p(&d, "src.mkv");
+    make_clip(
+        &src,
+        "64x48",
+        "30",
+        "1",
+        false,
+        &["-c:v", "libx264", "-bf", "2", "-preset", "ultrafast"],
+    );
+    // A remux that lost the presentation times: each packet stamped with
+    // its decode time, so reordered frames come out with repeated times.
+    let broken = p(&d, "dts_as_pts.mkv");
+    ffmpeg(&[
+        "-i",
+        src.to_str().unwrap(),
+        "-c",
+        "copy",
+        "-bsf:v",
+        "setts=pts=DTS",
+        broken.to_str().unwrap(),
+    ]);
+    let stored = ffprobe_frame_times(&broken);
+    assert!(
+        stored.windows(2).any(|w| w[1] <= w[0]),
+        "the file repeats a time: {stored:?}"
+    );
+    let got = times(&broken);
+    assert_eq!(got.len(), 30, "every frame kept");
+    assert!(got.windows(2).all(|w| w[1] > w[0]), "{got:?}");
+}
+
+#[test]
 fn probe_counts_frames_exactly_in_every_container() {
     let d = tmp();
     for name in ["a.nut", "b.mkv", "c.mp4", "d.webm"] {
