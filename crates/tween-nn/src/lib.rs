@@ -39,7 +39,7 @@ pub mod winograd;
 pub use detect::{check, detect, detect_strict, Architecture};
 pub use error::{NnError, ShapeMismatch};
 pub use interpolator::{PadPolicy, RifeInterpolator, RifeOptions};
-pub use state_dict::{load, load_detailed, Loaded, SourceFormat, StateDict};
+pub use state_dict::{load, load_detailed, load_verified, Loaded, SourceFormat, StateDict};
 pub use store::{ImportOptions, Manifest, ModelStore, VerifyReport};
 pub use tensor::{DType, Tensor};
 pub use upscale::{NeuralUpscaler, SrModel, UpscaleOptions};

@@ -10,9 +10,12 @@
 //! only to allowlisted callables. Nothing in a file can make tween run code.
 //!
 //! Every length is checked against the bytes that are actually there, value
-//! nesting is capped (deep values would overflow the stack when dropped) and
-//! so is the total number of values built (memo `GET`s copy, so a "billion
-//! laughs" pickle runs out of budget instead of memory).
+//! nesting is capped (deep values would overflow the stack when dropped), and
+//! every byte the VM allocates is charged to a budget proportional to the
+//! pickle's size as it is allocated: each value's slot, the bytes of its
+//! strings, the copies that memo `PUT`/`GET` and `DUP` make. A "billion
+//! laughs" pickle (a 1.7 KB file whose memo gets copy lists of long strings
+//! into gigabytes) runs out of budget instead of memory.
 
 use std::collections::HashMap;
 
@@ -20,8 +23,15 @@ use crate::tensor::DType;
 
 /// Deepest value nesting accepted. A state dict nests about 5 deep.
 const MAX_DEPTH: usize = 64;
-/// Most values (counting copies made by memo gets) one pickle may build.
-const MAX_VALUES: usize = 4_000_000;
+/// Bytes of values any pickle may build, whatever its size.
+const BUDGET_BASE: usize = 1 << 20;
+/// And per byte of pickle. Real state dicts build about 10 (RIFE's
+/// flownet.pkl, Real-ESRGAN's .pth: the memo's copies included).
+const BUDGET_PER_BYTE: usize = 64;
+/// The most any pickle may build.
+const BUDGET_MAX: usize = 256 << 20;
+/// What one value costs before its contents.
+const SLOT: usize = std::mem::size_of::<Value>();
 
 /// A callable or class the VM allows. Anything else is refused at `GLOBAL`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,14 +95,45 @@ pub(crate) enum Value {
 /// Why the VM stopped. The caller adds the file name.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Fault {
-    RefusedGlobal { global: String, offset: usize },
-    RefusedOpcode { opcode: u8, offset: usize },
-    Bad { reason: String, offset: usize },
+    RefusedGlobal {
+        global: String,
+        offset: usize,
+    },
+    RefusedOpcode {
+        opcode: u8,
+        offset: usize,
+    },
+    Bad {
+        reason: String,
+        offset: usize,
+    },
+    /// The values built would pass the budget (`limit` bytes, from the
+    /// pickle's size) at byte `offset`.
+    TooLarge {
+        size: usize,
+        limit: usize,
+        offset: usize,
+    },
+}
+
+/// The bytes of values a pickle of `len` bytes may build.
+pub(crate) fn budget_for(len: usize) -> usize {
+    BUDGET_MAX.min(BUDGET_BASE.saturating_add(len.saturating_mul(BUDGET_PER_BYTE)))
 }
 
 /// Runs one pickle from `data[start..]`; returns its value and the offset just
-/// past its `STOP`.
+/// past its `STOP`. The values built may take [`budget_for`] the bytes left.
 pub(crate) fn unpickle(data: &[u8], start: usize) -> Result<(Value, usize), Fault> {
+    let budget = budget_for(data.len().saturating_sub(start));
+    unpickle_within(data, start, budget)
+}
+
+/// [`unpickle`] with the bytes its values may take given.
+pub(crate) fn unpickle_within(
+    data: &[u8],
+    start: usize,
+    budget: usize,
+) -> Result<(Value, usize), Fault> {
     let mut vm = Vm {
         data,
         pos: start,
@@ -101,6 +142,7 @@ pub(crate) fn unpickle(data: &[u8], start: usize) -> Result<(Value, usize), Faul
         marks: Vec::new(),
         memo: HashMap::new(),
         built: 0,
+        budget,
     };
     let v = vm.run()?;
     Ok((v, vm.pos))
@@ -113,7 +155,9 @@ struct Vm<'a> {
     stack: Vec<Value>,
     marks: Vec<usize>,
     memo: HashMap<u32, Value>,
+    /// Bytes allocated for values so far (never given back: a bound on the peak).
     built: usize,
+    budget: usize,
 }
 
 impl<'a> Vm<'a> {
@@ -171,18 +215,32 @@ impl<'a> Vm<'a> {
         String::from_utf8(b.to_vec()).or_else(|_| self.bad("string is not UTF-8"))
     }
 
-    fn count(&mut self, n: usize) -> Result<(), Fault> {
-        self.built += n;
-        if self.built > MAX_VALUES {
-            return self.bad(format!("more than {MAX_VALUES} values: not a state dict"));
+    /// Charges `n` bytes to the budget, before they are allocated.
+    fn charge(&mut self, n: usize) -> Result<(), Fault> {
+        self.built = self.built.saturating_add(n);
+        if self.built > self.budget {
+            return Err(Fault::TooLarge {
+                size: self.built,
+                limit: self.budget,
+                offset: self.op_pos,
+            });
         }
         Ok(())
     }
 
+    /// Pushes a value whose contents were charged already (items moved from
+    /// the stack), charging its slot.
     fn push(&mut self, v: Value) -> Result<(), Fault> {
-        self.count(1)?;
+        self.charge(SLOT)?;
         self.stack.push(v);
         Ok(())
+    }
+
+    /// A length-prefixed payload, its bytes charged before they are copied.
+    fn payload(&mut self, len: u64) -> Result<&'a [u8], Fault> {
+        let b = self.sized(len)?;
+        self.charge(b.len())?;
+        Ok(b)
     }
     fn pop(&mut self) -> Result<Value, Fault> {
         let floor = self.marks.last().copied().unwrap_or(0);
@@ -243,9 +301,10 @@ impl<'a> Vm<'a> {
                     self.pop_mark()?; // POP_MARK
                 }
                 b'2' => {
-                    // DUP
+                    // DUP: a copy, charged in full before it is made
+                    let c = cost(self.top()?);
+                    self.charge(c)?;
                     let v = self.top()?.clone();
-                    self.count(size(&v))?;
                     self.stack.push(v);
                 }
                 b'N' => self.push(Value::None)?,
@@ -292,32 +351,32 @@ impl<'a> Vm<'a> {
                 }
                 b'X' => {
                     let n = self.u32()?;
-                    let b = self.sized(n.into())?;
+                    let b = self.payload(n.into())?;
                     let s = self.utf8(b)?;
                     self.push(Value::Str(s))?
                 }
                 0x8c => {
                     let n = self.u8()?;
-                    let b = self.sized(n.into())?;
+                    let b = self.payload(n.into())?;
                     let s = self.utf8(b)?;
                     self.push(Value::Str(s))?
                 }
                 0x8d => {
                     let n = self.u64()?;
-                    let b = self.sized(n)?;
+                    let b = self.payload(n)?;
                     let s = self.utf8(b)?;
                     self.push(Value::Str(s))?
                 }
                 b'U' => {
                     // SHORT_BINSTRING (py2 str): torch keys in old files
                     let n = self.u8()?;
-                    let b = self.sized(n.into())?;
+                    let b = self.payload(n.into())?;
                     let s = self.utf8(b)?;
                     self.push(Value::Str(s))?
                 }
                 b'T' => {
                     let n = self.u32()?;
-                    let b = self.sized(n.into())?;
+                    let b = self.payload(n.into())?;
                     let s = self.utf8(b)?;
                     self.push(Value::Str(s))?
                 }
@@ -327,7 +386,7 @@ impl<'a> Vm<'a> {
                         b'B' => self.u32()?.into(),
                         _ => self.u64()?,
                     };
-                    let b = self.sized(n)?.to_vec();
+                    let b = self.payload(n)?.to_vec();
                     self.push(Value::Bytes(b))?
                 }
                 b')' => self.push(Value::Tuple(Vec::new()))?,
@@ -444,12 +503,16 @@ impl<'a> Vm<'a> {
                 b'Q' => {
                     let pid = self.pop()?;
                     let s = self.storage(pid)?;
+                    self.charge(s.key.len())?;
                     self.push(Value::Storage(s))?
                 }
                 b'R' => {
                     let args = self.pop()?;
                     let callable = self.pop()?;
                     let v = self.call(callable, args)?;
+                    if let Value::Tensor(t) = &v {
+                        self.charge(std::mem::size_of::<TensorRef>() + t.storage.key.len())?;
+                    }
                     self.push(v)?
                 }
                 0x81 => {
@@ -491,19 +554,25 @@ impl<'a> Vm<'a> {
         Ok(out)
     }
 
+    /// PUT/BINPUT/MEMOIZE: the memo keeps a copy, charged in full before
+    /// it is made (an entry it replaces is not given back).
     fn memo_put(&mut self, i: u32) -> Result<(), Fault> {
+        let c = cost(self.top()?);
+        self.charge(c)?;
         let v = self.top()?.clone();
-        self.count(size(&v))?;
         self.memo.insert(i, v);
         Ok(())
     }
 
+    /// GET/BINGET/LONG_BINGET: a copy of the entry, charged in full before
+    /// it is made.
     fn memo_get(&mut self, i: u32) -> Result<(), Fault> {
         let Some(v) = self.memo.get(&i) else {
             return self.bad(format!("memo entry {i} was never stored"));
         };
-        let v = v.clone();
-        self.count(size(&v))?;
+        let c = cost(v);
+        self.charge(c)?;
+        let v = self.memo[&i].clone();
         self.stack.push(v);
         Ok(())
     }
@@ -635,12 +704,20 @@ fn depth(v: &Value, limit: usize) -> usize {
     }
 }
 
-/// Values in `v`, counted so copies are charged to the budget.
-fn size(v: &Value) -> usize {
-    match v {
-        Value::Tuple(items) | Value::List(items) => 1 + items.iter().map(size).sum::<usize>(),
-        Value::Dict(pairs) => 1 + pairs.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
-        _ => 1,
+/// The bytes a copy of `v` allocates: its slot, its strings, its items.
+fn cost(v: &Value) -> usize {
+    SLOT + match v {
+        Value::Str(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        Value::Tuple(items) | Value::List(items) => items.iter().map(cost).sum(),
+        Value::Dict(pairs) => pairs.iter().map(|(k, v)| cost(k) + cost(v)).sum(),
+        Value::Storage(s) => s.key.len(),
+        Value::Tensor(t) => {
+            std::mem::size_of::<TensorRef>()
+                + t.storage.key.len()
+                + (t.shape.len() + t.stride.len()) * std::mem::size_of::<usize>()
+        }
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Global(_) => 0,
     }
 }
 
@@ -680,6 +757,151 @@ mod tests {
         }
         p.push(b'.');
         assert!(unpickle(&p, 0).is_err());
+    }
+
+    /// `X`: a BINUNICODE string of `n` bytes.
+    fn text(n: usize) -> Vec<u8> {
+        let mut b = vec![b'X'];
+        b.extend((n as u32).to_le_bytes());
+        b.extend(std::iter::repeat_n(b'a', n));
+        b
+    }
+
+    /// The budget trips, at the budget this pickle's size gives.
+    fn trips(p: &[u8]) {
+        match unpickle(p, 0) {
+            Err(Fault::TooLarge { size, limit, .. }) => {
+                assert_eq!(limit, budget_for(p.len()));
+                assert!(size > limit && limit < 2 << 20, "{size} {limit}");
+            }
+            other => panic!("{} bytes: expected TooLarge, got {other:?}", p.len()),
+        }
+    }
+
+    /// The reported bomb's shape: a 1000-byte string, then 7 levels of
+    /// lists of 8 memo copies of the level below (8^7 strings, 2 GB) from
+    /// about 1.2 KB. `put(i)` stores the top in memo `i`, `get(i)` copies it.
+    fn nested_copies(put: &dyn Fn(u8) -> Vec<u8>, get: &dyn Fn(u8) -> Vec<u8>) -> Vec<u8> {
+        let mut p = b"\x80\x02".to_vec();
+        p.extend(text(1000));
+        p.extend(put(0));
+        p.push(b'0');
+        for level in 1..=7u8 {
+            p.push(b'(');
+            for _ in 0..8 {
+                p.extend(get(level - 1));
+            }
+            p.push(b'l');
+            p.extend(put(level));
+            p.push(b'0');
+        }
+        p.extend(get(7));
+        p.push(b'.');
+        assert!(p.len() < 1400, "{}", p.len());
+        p
+    }
+
+    #[test]
+    fn every_memo_get_and_put_is_charged_by_the_bytes_it_copies() {
+        let binput = |i: u8| vec![b'q', i];
+        let binget = |i: u8| vec![b'h', i];
+        let long_binput = |i: u8| [&[b'r'][..], &u32::from(i).to_le_bytes()].concat();
+        let long_binget = |i: u8| [&[b'j'][..], &u32::from(i).to_le_bytes()].concat();
+        let put_text = |i: u8| format!("p{i}\n").into_bytes();
+        let get_text = |i: u8| format!("g{i}\n").into_bytes();
+        let memoize = |_: u8| vec![0x94]; // index = entries so far = the level
+        trips(&nested_copies(&binput, &binget));
+        trips(&nested_copies(&long_binput, &long_binget));
+        trips(&nested_copies(&put_text, &get_text));
+        trips(&nested_copies(&memoize, &binget));
+        // Eight copies of the string fit in this ~1 KB pickle's budget: the
+        // budget is not a ban on sharing.
+        let mut p = b"\x80\x02".to_vec();
+        p.extend(text(1000));
+        p.extend(b"q\x000(");
+        p.extend(b"h\x00".repeat(8));
+        p.extend(b"l.");
+        let (v, _) = unpickle(&p, 0).unwrap();
+        assert!(matches!(v, Value::List(l) if l.len() == 8));
+    }
+
+    #[test]
+    fn dup_appends_setitems_and_build_copies_are_charged() {
+        // DUP + APPEND: a list holding a copy of itself, doubling each step.
+        let mut p = b"\x80\x02]".to_vec();
+        p.extend(text(1000));
+        p.push(b'a');
+        p.extend(b"2a".repeat(40));
+        p.push(b'.');
+        trips(&p);
+        // APPENDS of memo copies of a growing list.
+        let mut p = b"\x80\x02]".to_vec();
+        p.extend(text(1000));
+        p.extend(b"aq\x00");
+        for _ in 0..30 {
+            p.extend(b"(h\x00h\x00eq\x00");
+        }
+        p.push(b'.');
+        trips(&p);
+        // SETITEMS, SETITEM: a dict whose values are copies of itself.
+        for (open, close) in [(&b"(K"[..], &b"h\x00u"[..]), (b"K", b"h\x00s")] {
+            let mut p = b"\x80\x02}".to_vec();
+            p.extend(text(1000));
+            p.extend(text(1000));
+            p.extend(b"sq\x00");
+            for k in 0..30u8 {
+                p.extend(open);
+                p.push(k);
+                p.extend(close);
+                p.extend(b"q\x00");
+            }
+            p.push(b'.');
+            trips(&p);
+        }
+        // BUILD's state is made (and charged) before BUILD drops it.
+        let mut p = b"\x80\x02}".to_vec();
+        p.extend(text(1000));
+        p.extend(b"q\x00");
+        for _ in 0..12 {
+            p.extend(b"0(h\x00h\x00h\x00h\x00lq\x00");
+        }
+        p.extend(b"b.");
+        trips(&p);
+    }
+
+    #[test]
+    fn lengths_that_pass_the_end_are_refused_unallocated() {
+        for op in [&b"\x8d"[..], b"\x8e"] {
+            // BINUNICODE8 / BINBYTES8 claiming 2^40 bytes.
+            let mut p = b"\x80\x04".to_vec();
+            p.extend(op);
+            p.extend((1u64 << 40).to_le_bytes());
+            p.extend(b"abc.");
+            assert!(
+                matches!(unpickle(&p, 0), Err(Fault::Bad { reason, .. }) if reason.contains("truncated")),
+                "{op:?}"
+            );
+        }
+        for op in [b'X', b'B', b'T'] {
+            let mut p = b"\x80\x02".to_vec();
+            p.push(op);
+            p.extend(u32::MAX.to_le_bytes());
+            p.push(b'.');
+            assert!(matches!(unpickle(&p, 0), Err(Fault::Bad { .. })), "{op}");
+        }
+        // A long string is charged by its bytes: a 1 MB pickle may hold a
+        // 1 MB string, but its copies are limited by the file's size.
+        let mut p = b"\x80\x02".to_vec();
+        p.extend(text(1 << 20));
+        p.extend(b"q\x00(");
+        p.extend(b"h\x00".repeat(100));
+        p.extend(b"l");
+        let mut ok = p.clone();
+        ok.truncate(2 + 5 + (1 << 20) + 2);
+        ok.extend(b".");
+        assert!(unpickle(&ok, 0).is_ok());
+        p.extend(b".");
+        assert!(matches!(unpickle(&p, 0), Err(Fault::TooLarge { .. })));
     }
 
     #[test]

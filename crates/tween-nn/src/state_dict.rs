@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::error::{NnError, ShapeMismatch};
 use crate::pickle::{Fault, TensorRef, Value};
-use crate::storage::{materialize, StorageBytes};
+use crate::storage::{materialize, view_extent, StorageBytes};
 use crate::tensor::{DType, Tensor};
 use crate::{safetensors, torch_legacy, torch_zip};
 
@@ -146,6 +146,13 @@ pub struct Loaded {
     pub metadata: HashMap<String, String>,
 }
 
+/// The most bytes of tensor values a weight file may make (as f32), and the
+/// most bytes of storage it may have read: 1 GiB, 16 times Real-ESRGAN
+/// x4plus. Checked on the sizes the file declares, before any is read.
+pub const MAX_TENSOR_BYTES: u64 = 1 << 30;
+/// The largest legacy torch or safetensors file read (they are read whole).
+pub const MAX_FILE_BYTES: u64 = 2 << 30;
+
 /// Reads the weights in `path`: a torch zip or legacy pickle, or safetensors,
 /// recognised by their first bytes.
 pub fn load(path: &Path) -> Result<StateDict, NnError> {
@@ -154,6 +161,42 @@ pub fn load(path: &Path) -> Result<StateDict, NnError> {
 
 /// [`load`], also saying which container and wrappers were found.
 pub fn load_detailed(path: &Path) -> Result<Loaded, NnError> {
+    read_weights(path, &mut |_| Ok(()))
+}
+
+/// Reads `path` like [`load`], but first runs `check` on what the file
+/// declares — every key with its shape and dtype, and no values (each
+/// [`Tensor::data`] is empty) — and reads the tensor data only when it
+/// passes. Weights of another network, or a small file declaring
+/// gigabytes, are refused having read only the header (safetensors) or the
+/// pickle (torch).
+///
+/// ```no_run
+/// let path = std::path::Path::new("RealESRGAN_x4plus.pth");
+/// let (sd, arch) = tween_nn::load_verified(path, tween_nn::detect_strict)?;
+/// # Ok::<(), tween_nn::NnError>(())
+/// ```
+pub fn load_verified<T>(
+    path: &Path,
+    check: impl FnOnce(&StateDict) -> Result<T, NnError>,
+) -> Result<(StateDict, T), NnError> {
+    let mut check = Some(check);
+    let mut verdict = None;
+    let loaded = read_weights(path, &mut |declared| {
+        let check = check.take().expect("the check runs once");
+        verdict = Some(check(declared)?);
+        Ok(())
+    })?;
+    let verdict = verdict.expect("read_weights runs the check before it returns Ok");
+    Ok((loaded.state_dict, verdict))
+}
+
+/// What [`load_verified`] runs on the declared keys and shapes.
+pub(crate) type Precheck<'a> = dyn FnMut(&StateDict) -> Result<(), NnError> + 'a;
+
+/// The one reader behind [`load_detailed`] and [`load_verified`]: `check`
+/// runs on the declared keys and shapes before any tensor data is read.
+pub(crate) fn read_weights(path: &Path, check: &mut Precheck<'_>) -> Result<Loaded, NnError> {
     let mut head = [0u8; 16];
     let n = {
         let mut f = std::fs::File::open(path).map_err(|e| NnError::io(path, e))?;
@@ -162,19 +205,21 @@ pub fn load_detailed(path: &Path) -> Result<Loaded, NnError> {
     let head = &head[..n];
     if head.starts_with(b"PK\x03\x04") {
         let (root, mut zip) = torch_zip::TorchZip::open(path)?;
-        from_pickle(path, root, &mut zip, SourceFormat::TorchZip)
+        from_pickle(path, root, &mut zip, SourceFormat::TorchZip, check)
     } else if head.starts_with(&torch_legacy::MAGIC[..4]) {
-        let data = std::fs::read(path).map_err(|e| NnError::io(path, e))?;
+        let data = read_whole(path)?;
         if !data.starts_with(torch_legacy::MAGIC) {
             return Err(NnError::UnknownFormat {
                 path: path.to_path_buf(),
             });
         }
         let (root, mut legacy) = torch_legacy::TorchLegacy::parse(path, data)?;
-        from_pickle(path, root, &mut legacy, SourceFormat::TorchLegacy)
+        from_pickle(path, root, &mut legacy, SourceFormat::TorchLegacy, check)
     } else if head.len() >= 9 && head[8] == b'{' {
-        let data = std::fs::read(path).map_err(|e| NnError::io(path, e))?;
-        let (state_dict, metadata) = safetensors::read(path, &data)?;
+        let (state_dict, metadata) = safetensors::read_file(path, &mut |declared| {
+            let (declared, _) = strip_module_prefix(declared);
+            check(&declared)
+        })?;
         let (state_dict, stripped) = strip_module_prefix(state_dict);
         Ok(Loaded {
             state_dict,
@@ -188,6 +233,54 @@ pub fn load_detailed(path: &Path) -> Result<Loaded, NnError> {
             path: path.to_path_buf(),
         })
     }
+}
+
+/// The whole of `path`, refused unread above [`MAX_FILE_BYTES`].
+pub(crate) fn read_whole(path: &Path) -> Result<Vec<u8>, NnError> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| NnError::io(path, e))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(NnError::TooLarge {
+            path: path.to_path_buf(),
+            what: "the file".into(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let mut data = Vec::with_capacity(size as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES).read_to_end(&mut data))
+        .map_err(|e| NnError::io(path, e))?;
+    Ok(data)
+}
+
+/// The tensor values `declared` would make (f32) checked against
+/// [`MAX_TENSOR_BYTES`], then `check` run on it: before any data is read.
+pub(crate) fn precheck(
+    path: &Path,
+    declared: &StateDict,
+    check: &mut Precheck<'_>,
+) -> Result<(), NnError> {
+    let values = declared
+        .iter()
+        .try_fold(0u64, |sum, (_, t)| {
+            t.shape
+                .iter()
+                .try_fold(1u64, |n, &d| n.checked_mul(d as u64))
+                .and_then(|n| n.checked_mul(4))
+                .and_then(|b| sum.checked_add(b))
+        })
+        .unwrap_or(u64::MAX);
+    if values > MAX_TENSOR_BYTES {
+        return Err(NnError::TooLarge {
+            path: path.to_path_buf(),
+            what: format!("the values of its {} tensors (as f32)", declared.len()),
+            size: values,
+            limit: MAX_TENSOR_BYTES,
+        });
+    }
+    check(declared)
 }
 
 fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -209,6 +302,7 @@ fn from_pickle(
     root: Value,
     store: &mut dyn StorageBytes,
     format: SourceFormat,
+    check: &mut Precheck<'_>,
 ) -> Result<Loaded, NnError> {
     let no_sd = |reason: String| NnError::NoStateDict {
         path: path.to_path_buf(),
@@ -256,9 +350,45 @@ fn from_pickle(
         )));
     }
     let (tensors, stripped) = strip_prefix_list(tensors);
+    // Everything is checked on the declared sizes before a byte of storage
+    // is read: each view inside its storage, the totals, then `check`.
+    let mut declared = StateDict::new();
+    let mut needed: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (key, t) in &tensors {
+        let extent = view_extent(path, key, t)?;
+        let need = needed.entry(t.storage.key.as_str()).or_insert((0, 0));
+        need.0 = need.0.max(extent);
+        need.1 = t.storage.dtype.size();
+        declared.insert(
+            key.clone(),
+            Tensor {
+                shape: t.shape.clone(),
+                dtype: t.storage.dtype,
+                data: Vec::new(),
+            },
+        );
+    }
+    let read: u64 = needed
+        .values()
+        .map(|&(n, size)| n as u64 * size as u64)
+        .fold(0u64, u64::saturating_add);
+    if read > MAX_TENSOR_BYTES {
+        return Err(NnError::TooLarge {
+            path: path.to_path_buf(),
+            what: format!("the storage its {} tensors use", tensors.len()),
+            size: read,
+            limit: MAX_TENSOR_BYTES,
+        });
+    }
+    precheck(path, &declared, check)?;
+    drop(declared);
+    let needed: HashMap<String, usize> = needed
+        .into_iter()
+        .map(|(k, (n, _))| (k.to_string(), n))
+        .collect();
     let mut sd = StateDict::new();
     for (key, t) in tensors {
-        let bytes = store.bytes(&t.storage)?;
+        let bytes = store.bytes(&t.storage, needed[&t.storage.key])?;
         let tensor = materialize(path, &key, &t, bytes)?;
         sd.insert(key, tensor);
     }
@@ -329,6 +459,16 @@ pub(crate) fn fault(path: &Path, f: Fault) -> NnError {
             path,
             offset: offset as u64,
             reason,
+        },
+        Fault::TooLarge {
+            size,
+            limit,
+            offset,
+        } => NnError::TooLarge {
+            path,
+            what: format!("what its pickle builds by byte {offset} (memo and DUP copies included)"),
+            size: size as u64,
+            limit: limit as u64,
         },
     }
 }

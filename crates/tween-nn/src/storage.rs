@@ -8,33 +8,19 @@ use crate::error::NnError;
 use crate::pickle::{StorageRef, TensorRef};
 use crate::tensor::Tensor;
 
-/// Builds the tensor `t` (named `key`) from its storage's bytes, `bytes`.
-///
-/// The view may not hold more elements than the storage (so a tiny storage
-/// cannot expand into a huge allocation through zero strides), and its last
-/// element must lie inside the storage.
-pub(crate) fn materialize(
-    path: &Path,
-    key: &str,
-    t: &TensorRef,
-    bytes: &[u8],
-) -> Result<Tensor, NnError> {
+/// How many elements of its storage the view `t` (named `key`) reaches:
+/// one past its last element, 0 for an empty view. Checked on the declared
+/// sizes alone, before anything is read: the view may not hold more
+/// elements than its storage (so a tiny storage cannot expand into a huge
+/// allocation through zero strides), and its last element must lie inside
+/// the storage.
+pub(crate) fn view_extent(path: &Path, key: &str, t: &TensorRef) -> Result<usize, NnError> {
     let bad = |reason: String| NnError::BadTensor {
         path: path.to_path_buf(),
         key: key.to_string(),
         reason,
     };
-    let esize = t.storage.dtype.size();
     let storage_numel = t.storage.numel;
-    if bytes.len() / esize < storage_numel {
-        return Err(bad(format!(
-            "storage `{}` declares {} elements of {} but holds {} bytes",
-            t.storage.key,
-            storage_numel,
-            t.storage.dtype,
-            bytes.len()
-        )));
-    }
     let numel = t
         .shape
         .iter()
@@ -46,13 +32,8 @@ pub(crate) fn materialize(
             t.shape
         )));
     }
-    let mut data = Vec::with_capacity(numel);
     if numel == 0 {
-        return Ok(Tensor {
-            shape: t.shape.clone(),
-            dtype: t.storage.dtype,
-            data,
-        });
+        return Ok(0);
     }
     // Last element reached: offset + Σ (size-1)·stride, all checked.
     let last = t
@@ -63,13 +44,44 @@ pub(crate) fn materialize(
             (d - 1).checked_mul(s).and_then(|x| acc.checked_add(x))
         });
     match last {
-        Some(last) if last < storage_numel => {}
-        _ => {
-            return Err(bad(format!(
-                "view (offset {}, size {:?}, stride {:?}) reaches past the {storage_numel} elements of storage `{}`",
-                t.offset, t.shape, t.stride, t.storage.key
-            )))
-        }
+        Some(last) if last < storage_numel => Ok(last + 1),
+        _ => Err(bad(format!(
+            "view (offset {}, size {:?}, stride {:?}) reaches past the {storage_numel} elements of storage `{}`",
+            t.offset, t.shape, t.stride, t.storage.key
+        ))),
+    }
+}
+
+/// Builds the tensor `t` (named `key`) from its storage's bytes, `bytes`,
+/// which must reach as far as the view does ([`view_extent`]).
+pub(crate) fn materialize(
+    path: &Path,
+    key: &str,
+    t: &TensorRef,
+    bytes: &[u8],
+) -> Result<Tensor, NnError> {
+    let extent = view_extent(path, key, t)?;
+    let esize = t.storage.dtype.size();
+    if bytes.len() / esize < extent {
+        return Err(NnError::BadTensor {
+            path: path.to_path_buf(),
+            key: key.to_string(),
+            reason: format!(
+                "storage `{}` holds {} bytes, the view reaches element {extent} of {}",
+                t.storage.key,
+                bytes.len(),
+                t.storage.dtype
+            ),
+        });
+    }
+    let numel: usize = t.shape.iter().product();
+    let mut data = Vec::with_capacity(numel);
+    if numel == 0 {
+        return Ok(Tensor {
+            shape: t.shape.clone(),
+            dtype: t.storage.dtype,
+            data,
+        });
     }
     let dtype = t.storage.dtype;
     if is_contiguous(&t.shape, &t.stride) {
@@ -111,8 +123,9 @@ fn is_contiguous(shape: &[usize], stride: &[usize]) -> bool {
 
 /// Where a container keeps its storages' bytes.
 pub(crate) trait StorageBytes {
-    /// The bytes of storage `s`, at least `s.numel` elements long.
-    fn bytes(&mut self, s: &StorageRef) -> Result<&[u8], NnError>;
+    /// The first `elements` elements of storage `s` (at most `s.numel`; the
+    /// same count each time a storage is asked for): no more is read.
+    fn bytes(&mut self, s: &StorageRef, elements: usize) -> Result<&[u8], NnError>;
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::detect::{detect_strict, Architecture};
 use crate::error::NnError;
-use crate::state_dict::{load_detailed, SourceFormat, StateDict};
+use crate::state_dict::{load_detailed, read_weights, read_whole, SourceFormat, StateDict};
 use crate::tensor::DType;
 
 /// Manifest format written by this version.
@@ -121,10 +121,16 @@ impl ModelStore {
         if let Some(n) = &opts.name {
             validate_name(n)?;
         }
+        // The architecture is checked on the declared keys and shapes, before
+        // any tensor data is read (or the file hashed).
+        let mut detected = None;
+        let loaded = read_weights(src, &mut |declared| {
+            detected = Some(detect_strict(declared)?);
+            Ok(())
+        })?;
         let (src_sha, src_size) = sha256_file(src)?;
-        let loaded = load_detailed(src)?;
         let sd = &loaded.state_dict;
-        let arch = detect_strict(sd)?;
+        let arch = detected.expect("read_weights ran the check");
         let name = match &opts.name {
             Some(n) => n.clone(),
             None => default_name(src, &arch),
@@ -294,7 +300,7 @@ impl ModelStore {
     pub fn load(&self, name: &str) -> Result<(StateDict, Manifest), NnError> {
         let manifest = self.manifest(name)?;
         let path = self.dir.join(format!("{name}.safetensors"));
-        let bytes = std::fs::read(&path).map_err(|e| NnError::io(&path, e))?;
+        let bytes = read_whole(&path)?;
         let sha = hex(&Sha256::digest(&bytes));
         if sha != manifest.sha256 {
             return Err(NnError::BadManifest {

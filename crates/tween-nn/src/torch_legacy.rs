@@ -110,7 +110,8 @@ fn collect_storages(v: &Value, out: &mut HashMap<String, usize>) {
 }
 
 impl StorageBytes for TorchLegacy {
-    fn bytes(&mut self, s: &StorageRef) -> Result<&[u8], NnError> {
+    fn bytes(&mut self, s: &StorageRef, _elements: usize) -> Result<&[u8], NnError> {
+        // Already in memory: the whole range (materialize checks it reaches far enough).
         let r = self.ranges.get(&s.key).ok_or_else(|| NnError::BadArchive {
             path: self.path.clone(),
             reason: format!("storage {} has no data in the file", s.key),

@@ -63,11 +63,19 @@ impl TorchZip {
                     limit: MAX_PICKLE_BYTES,
                 });
             }
-            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            // The header can lie: inflating stops one byte past the size it
+            // declares, and more than that is refused.
+            let declared = entry.size();
+            let mut bytes = Vec::with_capacity(declared as usize);
             entry
-                .take(MAX_PICKLE_BYTES)
+                .take(declared + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| bad(format!("{pkl}: {e}")))?;
+            if bytes.len() as u64 > declared {
+                return Err(bad(format!(
+                    "{pkl} inflates past the {declared} bytes its header declares"
+                )));
+            }
             bytes
         };
         let (root, _) =
@@ -93,30 +101,34 @@ fn read_small(archive: &mut zip::ZipArchive<BufReader<File>>, name: &str) -> Opt
 }
 
 impl StorageBytes for TorchZip {
-    fn bytes(&mut self, s: &StorageRef) -> Result<&[u8], NnError> {
+    fn bytes(&mut self, s: &StorageRef, elements: usize) -> Result<&[u8], NnError> {
         if !self.cache.contains_key(&s.key) {
             let name = format!("{}data/{}", self.prefix, s.key);
             let bad = |reason: String| NnError::BadArchive {
                 path: self.path.clone(),
                 reason,
             };
-            let need = s
+            let declared = s
                 .numel
                 .checked_mul(s.dtype.size())
                 .ok_or_else(|| bad(format!("storage {} declares an impossible size", s.key)))?;
+            // Only what the tensors reach is read (bounded by the caller).
+            let need = elements.min(s.numel) * s.dtype.size();
             let entry = self
                 .archive
                 .by_name(&name)
                 .map_err(|e| bad(format!("storage {name}: {e}")))?;
-            if entry.size() < need as u64 {
+            if entry.size() < declared as u64 {
                 return Err(bad(format!(
-                    "storage {name} holds {} bytes, the pickle declares {} elements of {} ({need} bytes)",
+                    "storage {name} holds {} bytes, the pickle declares {} elements of {} ({declared} bytes)",
                     entry.size(),
                     s.numel,
                     s.dtype
                 )));
             }
-            // Grows only as real bytes arrive: a lying header cannot make a huge allocation.
+            // The entry's header can lie about its size: the inflater is cut
+            // off at `need` bytes whatever it says, and the buffer grows only
+            // as real bytes arrive.
             let mut buf = Vec::with_capacity(need.min(64 << 20));
             entry
                 .take(need as u64)

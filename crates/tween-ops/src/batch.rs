@@ -58,13 +58,13 @@ impl BatchOp {
     }
 
     /// The options as a stable string, to tell whether a recorded output
-    /// was made with the same ones. Paths, `overwrite` and thread counts do
-    /// not change an output and are left out.
+    /// was made with the same ones. Paths, `overwrite`, thread counts and
+    /// limits do not change an output and are left out.
     fn fingerprint(&self) -> String {
         fn strip(v: &mut serde_json::Value) {
             match v {
                 serde_json::Value::Object(o) => {
-                    for key in ["input", "output", "overwrite", "threads"] {
+                    for key in ["input", "output", "overwrite", "threads", "limits"] {
                         o.remove(key);
                     }
                     o.values_mut().for_each(strip);

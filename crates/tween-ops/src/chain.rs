@@ -12,7 +12,7 @@ use tween_video::{AudioPlan, VideoInfo, VideoReader, VideoWriter, WriterEnd};
 
 use crate::interpolate::{pipeline_error, read_head};
 use crate::transition::{between_for_passes, fit, in_betweens, ResizeMode};
-use crate::{EncodeOptions, ModelSpec, OpsError, PendingOutput, Report, SceneCut};
+use crate::{EncodeOptions, Limits, ModelSpec, OpsError, PendingOutput, Report, SceneCut};
 
 /// `tween chain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +38,9 @@ pub struct ChainRequest {
     pub encode: EncodeOptions,
     #[serde(default)]
     pub overwrite: bool,
+    /// Largest frames and longest output accepted.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 fn default_passes() -> u32 {
@@ -56,6 +59,7 @@ impl ChainRequest {
             scene_cut: SceneCut::default(),
             encode: EncodeOptions::default(),
             overwrite: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -79,14 +83,13 @@ pub fn chain(req: &ChainRequest, progress: &dyn Progress) -> Result<Report, OpsE
         None => None,
     };
     req.encode.check()?;
-    let interp = crate::build_interpolator(&req.model)?;
-    let inputs: Vec<&std::path::Path> = req.inputs.iter().map(|p| p.as_path()).collect();
-    let pending = PendingOutput::new(&req.output, req.overwrite, &inputs)?;
-    // Every clip is probed before anything is written.
+    req.limits.check()?;
+    // Every clip is probed, its size checked, before a model is built or
+    // anything is written.
     let infos = req
         .inputs
         .iter()
-        .map(|p| tween_video::probe(p))
+        .map(|p| crate::limits::probe_checked(p, &req.limits))
         .collect::<Result<Vec<VideoInfo>, _>>()?;
     let rate_out = fps.unwrap_or(infos[0].frame_rate);
     let total: Option<u64> = infos
@@ -97,6 +100,17 @@ pub fn chain(req: &ChainRequest, progress: &dyn Progress) -> Result<Report, OpsE
         })
         .sum::<Option<u64>>()
         .map(|n| n + between * (infos.len() as u64 - 1));
+    // Every frame is the first clip's size.
+    let (width, height) = (infos[0].width, infos[0].height);
+    req.limits
+        .check_output(&req.inputs[0], width, height, 1, "chain")?;
+    if let Some(n) = total {
+        let pixels = width as u64 * height as u64;
+        req.limits.check_frames(&req.output, n, rate_out, pixels)?;
+    }
+    let interp = crate::build_interpolator(&req.model)?;
+    let inputs: Vec<&std::path::Path> = req.inputs.iter().map(|p| p.as_path()).collect();
+    let pending = PendingOutput::new(&req.output, req.overwrite, &inputs)?;
     progress.start(total);
     let started = Instant::now();
     let result = write_chain(

@@ -26,6 +26,10 @@ pub enum OpsError {
     /// Decoding or encoding failed.
     #[error(transparent)]
     Video(#[from] VideoError),
+    /// An input or the output would be larger than the operation's
+    /// [`Limits`](crate::Limits) allow.
+    #[error(transparent)]
+    Limit(#[from] crate::LimitError),
     /// Interpolation or upscaling failed partway; names the input.
     #[error("{}: {what} stopped: {message}", path.display())]
     Stopped {
@@ -53,7 +57,9 @@ impl OpsError {
             OpsError::Input(_) => "bad_input",
             OpsError::Output(_) => "output_error",
             OpsError::Model(_) => "model_error",
+            OpsError::Limit(_) => "too_large",
             OpsError::Video(e) => match e {
+                VideoError::ImageTooLarge { .. } => "too_large",
                 VideoError::NotFound { .. }
                 | VideoError::NotMedia { .. }
                 | VideoError::InputRefused { .. }

@@ -65,7 +65,10 @@ impl From<&VideoInfo> for MediaInfo {
     }
 }
 
-/// Probes `path` (headers only; nothing is decoded).
+/// Probes `path` (headers only; nothing is decoded). A still image's size
+/// is checked against the default input limit from its own header first:
+/// FFmpeg's probe decodes an image whole.
 pub fn media_info(path: &Path) -> Result<MediaInfo, OpsError> {
+    crate::limits::check_image_header(path, &crate::Limits::default())?;
     Ok(MediaInfo::from(&tween_video::probe(path)?))
 }

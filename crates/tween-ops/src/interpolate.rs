@@ -12,7 +12,7 @@ use tween_core::{
 };
 use tween_video::{Passthrough, TimedFrame, VideoError, VideoReader, VideoWriter};
 
-use crate::{EncodeOptions, ModelSpec, OpsError, PendingOutput, Report};
+use crate::{EncodeOptions, Limits, ModelSpec, OpsError, PendingOutput, Report};
 
 /// What to do at a scene cut.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +59,9 @@ pub struct InterpolateRequest {
     pub encode: EncodeOptions,
     #[serde(default)]
     pub overwrite: bool,
+    /// Largest frames and longest output accepted.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 fn default_threshold() -> f64 {
@@ -78,6 +81,7 @@ impl InterpolateRequest {
             scene_threshold: default_threshold(),
             encode: EncodeOptions::default(),
             overwrite: false,
+            limits: Limits::default(),
         }
     }
 
@@ -95,6 +99,7 @@ impl InterpolateRequest {
                 self.scene_threshold
             )));
         }
+        self.limits.check()?;
         self.encode.check()
     }
 }
@@ -112,10 +117,13 @@ pub fn output_rate(factor: Option<u32>, fps: Option<&str>) -> Result<OutputRate,
     rate.validate().map_err(|e| OpsError::Params(e.to_string()))
 }
 
-/// Runs `tween interpolate`: builds the model (before anything is written),
-/// then streams the video through it.
+/// Runs `tween interpolate`: checks the input's size and the output's
+/// length against the limits, builds the model (before anything is
+/// written), then streams the video through it.
 pub fn interpolate(req: &InterpolateRequest, progress: &dyn Progress) -> Result<Report, OpsError> {
     req.check()?;
+    let rate = Some(req.output_rate()?);
+    crate::limits::check_video_job(&req.input, &req.limits, rate, 1, "interpolation")?;
     let interp = crate::build_interpolator(&req.model)?;
     interpolate_with(
         req,

@@ -209,10 +209,16 @@ fn rife_from_file(path: &Path, name: &str, version: Version) -> Result<(Config, 
     if !path.is_file() {
         bail!("--weights {what}: no such file");
     }
-    // NnError's message already names the file (and its cause).
-    let sd = tween_nn::load(path).map_err(flat)?;
-    let arch = tween_nn::detect_strict(&sd)
-        .map_err(|e| OpsError::Model(format!("--weights {what}: {e}")))?;
+    // The architecture is checked on the declared keys and shapes before any
+    // tensor data is read. NnError's message names the file, except
+    // detect_strict's (keys only), which gets the file in front.
+    let (sd, arch) =
+        tween_nn::load_verified(path, tween_nn::detect_strict).map_err(|e| match e {
+            NnError::KeyMismatch { .. } | NnError::UnknownArchitecture { .. } => {
+                OpsError::Model(format!("--weights {what}: {e}"))
+            }
+            e => flat(e),
+        })?;
     let config = rife_config(arch, &what, name)?;
     check_version(&config, version, &what, name)?;
     tracing::info!(weights = %what, "detected {}", config.describe());

@@ -17,6 +17,7 @@ mod extract;
 mod info;
 mod interpolate;
 mod interpolators;
+mod limits;
 mod output;
 mod pair;
 mod partials;
@@ -36,6 +37,10 @@ pub use info::{media_info, MediaInfo};
 pub use interpolate::{interpolate, output_rate, InterpolateRequest, SceneCut};
 pub use interpolators::{
     build_interpolator, ModelSpec, PadPolicyName, KNOWN as KNOWN_INTERPOLATORS,
+};
+pub use limits::{
+    LimitError, Limits, DEFAULT_MAX_INPUT_PIXELS, DEFAULT_MAX_OUTPUT_FRAMES,
+    DEFAULT_MAX_OUTPUT_PIXELS,
 };
 pub use destination::same_destination;
 pub use output::{is_multi_file, PendingOutput};

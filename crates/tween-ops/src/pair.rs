@@ -10,7 +10,7 @@ use tween_core::{Frame, Progress, Rational};
 use tween_video::VideoWriter;
 
 use crate::transition::{between_for_passes, fit, in_betweens, ResizeMode};
-use crate::{EncodeOptions, ModelSpec, OpsError, PendingOutput, Report};
+use crate::{EncodeOptions, Limits, ModelSpec, OpsError, PendingOutput, Report};
 
 /// `tween pair`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +40,9 @@ pub struct PairRequest {
     pub encode: EncodeOptions,
     #[serde(default)]
     pub overwrite: bool,
+    /// Largest images and frames accepted.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 fn default_fps() -> String {
@@ -64,6 +67,7 @@ impl PairRequest {
             frames_zip: None,
             encode: EncodeOptions::default(),
             overwrite: false,
+            limits: Limits::default(),
         }
     }
 
@@ -82,6 +86,18 @@ impl PairRequest {
             (_, Some(n)) => Ok(n - 2),
             (p, None) => between_for_passes(p.unwrap_or(3)),
         }
+    }
+
+    /// Both images' headers checked against the limits (nothing is
+    /// decoded); the first one's description.
+    fn checked_inputs(&self) -> Result<tween_video::VideoInfo, OpsError> {
+        self.limits.check()?;
+        let first = crate::limits::probe_checked(&self.first, &self.limits)?;
+        crate::limits::probe_checked(&self.second, &self.limits)?;
+        // The video is the first image's size (the second is fitted to it).
+        self.limits
+            .check_output(&self.first, first.width, first.height, 1, "pair")?;
+        Ok(first)
     }
 
     fn rate(&self) -> Result<Rational, OpsError> {
@@ -112,7 +128,7 @@ pub struct Estimate {
 pub fn estimate_pair(req: &PairRequest) -> Result<Estimate, OpsError> {
     let between = req.between()?;
     req.rate()?;
-    let info = tween_video::probe(&req.first)?;
+    let info = req.checked_inputs()?;
     let pixels = info.width as f64 * info.height as f64;
     let frames = between + 2;
     let (per_pair, per_frame, bytes_per_pixel) = match req.model.name.as_str() {
@@ -134,6 +150,7 @@ pub fn pair(req: &PairRequest, progress: &dyn Progress) -> Result<Report, OpsErr
     let between = req.between()?;
     let rate = req.rate()?;
     req.encode.check()?;
+    let info = req.checked_inputs()?;
     let interp = crate::build_interpolator(&req.model)?;
     let inputs = [req.first.as_path(), req.second.as_path()];
     let video = PendingOutput::new(&req.output, req.overwrite, &inputs)?;
@@ -149,7 +166,6 @@ pub fn pair(req: &PairRequest, progress: &dyn Progress) -> Result<Report, OpsErr
         &req.second,
         &req.first,
     )?;
-    let info = tween_video::probe(&req.first)?;
     let mut writer = VideoWriter::create(
         video.temp_path(),
         &req.encode.settings(&info, &a, rate),

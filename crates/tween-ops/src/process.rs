@@ -10,8 +10,8 @@ use tween_core::{Blend, Progress};
 
 use crate::interpolate::interpolate_with;
 use crate::{
-    build_upscaler, EncodeOptions, InterpolateRequest, ModelSpec, OpsError, Report, SceneCut,
-    UpscaleSpec,
+    build_upscaler, EncodeOptions, InterpolateRequest, Limits, ModelSpec, OpsError, Report,
+    SceneCut, UpscaleSpec,
 };
 
 /// The interpolation half of `process`.
@@ -54,6 +54,9 @@ pub struct ProcessRequest {
     pub encode: EncodeOptions,
     #[serde(default)]
     pub overwrite: bool,
+    /// Largest frames and longest output accepted.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 impl ProcessRequest {
@@ -65,6 +68,7 @@ impl ProcessRequest {
             upscale: None,
             encode: EncodeOptions::default(),
             overwrite: false,
+            limits: Limits::default(),
         }
     }
 
@@ -82,6 +86,7 @@ impl ProcessRequest {
             scene_threshold: i.scene_threshold,
             encode: self.encode.clone(),
             overwrite: self.overwrite,
+            limits: self.limits,
         }
     }
 }
@@ -104,6 +109,23 @@ pub fn process(req: &ProcessRequest, progress: &dyn Progress) -> Result<Report, 
     }
     let ireq = req.as_interpolate();
     ireq.check()?;
+    // Sizes and length from the headers before a decoder or model is built.
+    let scale = match &req.upscale {
+        Some(spec) => {
+            spec.check()?;
+            spec.scale
+        }
+        None => 1,
+    };
+    let asked = match &req.interpolate {
+        Some(_) => Some(ireq.output_rate()?),
+        None => None,
+    };
+    let what = match req.upscale {
+        Some(_) => format!("upscaling by {scale}"),
+        None => "interpolation".to_string(),
+    };
+    crate::limits::check_video_job(&req.input, &req.limits, asked, scale, &what)?;
     // Models first: a bad model or weight file writes nothing.
     let interp = match &req.interpolate {
         Some(i) => Some(crate::build_interpolator(&i.model)?),

@@ -55,9 +55,18 @@ pub(crate) fn upscale_image(
             req.output.display()
         )));
     }
+    // The sizes from the header, before the model is built or a pixel decoded.
+    req.limits.check()?;
+    spec.check()?;
+    let size = crate::limits::check_image_header(&req.input, &req.limits)?;
+    if let Some((w, h)) = size {
+        let what = format!("upscaling by {}", spec.scale);
+        req.limits
+            .check_output(&req.input, w, h, spec.scale, &what)?;
+    }
     let stage = crate::build_upscaler(spec)?;
     let pending = crate::PendingOutput::new(&req.output, req.overwrite, &[&req.input])?;
-    let image = tween_video::read_image(&req.input)?;
+    let image = tween_video::read_image_with_limits(&req.input, &req.limits.image_limits())?;
     let big = stage.apply(&image.frame)?;
     // Alpha is enlarged on its own, with Lanczos: networks are trained on colour.
     let alpha = match &image.alpha {

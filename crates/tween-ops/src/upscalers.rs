@@ -143,22 +143,31 @@ impl UpscaleStage {
     }
 }
 
+impl UpscaleSpec {
+    /// Checks the options that need no file: the scale and the denoise strength.
+    pub fn check(&self) -> Result<(), OpsError> {
+        let spec = self;
+        if !(1..=8).contains(&spec.scale) {
+            return Err(OpsError::Params(format!(
+                "--scale must be between 1 and 8 (got {})",
+                spec.scale
+            )));
+        }
+        if let Some(d) = spec.denoise {
+            if !(0.0..=1.0).contains(&d) {
+                return Err(OpsError::Params(format!(
+                    "--denoise must be between 0 and 1 (got {d})"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Builds the upscaler `spec` names, or says why not: scale checked,
 /// weights read and held to the model's architecture, ONNX Runtime loaded.
 pub fn build_upscaler(spec: &UpscaleSpec) -> Result<UpscaleStage, OpsError> {
-    if !(1..=8).contains(&spec.scale) {
-        return Err(OpsError::Params(format!(
-            "--scale must be between 1 and 8 (got {})",
-            spec.scale
-        )));
-    }
-    if let Some(d) = spec.denoise {
-        if !(0.0..=1.0).contains(&d) {
-            return Err(OpsError::Params(format!(
-                "--denoise must be between 0 and 1 (got {d})"
-            )));
-        }
-    }
+    spec.check()?;
     let upscaler: Box<dyn Upscaler> = match spec.model.as_str() {
         "lanczos" | "classical" => {
             if spec.weights.is_some() || spec.denoise.is_some() {

@@ -45,8 +45,8 @@ pub use error::VideoError;
 pub use probe::{probe, FieldOrder, VideoInfo};
 pub use reader::{ReadOptions, TimedFrame, VideoReader};
 pub use still::{
-    encode_png, read_image, read_image_with_limits, write_png, Alpha, AlphaSamples, ImageLimits,
-    StillImage,
+    check_image_header, encode_png, read_image, read_image_with_limits, write_png, Alpha,
+    AlphaSamples, ImageLimits, StillImage,
 };
 pub use writer::{EncodeSettings, Passthrough, VideoWriter, WriterEnd};
 

@@ -198,12 +198,7 @@ pub fn read_image_with_limits(path: &Path, limits: &ImageLimits) -> Result<Still
             reason: "not a PNG, JPEG, WebP, BMP or TIFF image".into(),
         });
     }
-    let mut caps = image::Limits::default();
-    caps.max_image_width = Some(limits.max_side);
-    caps.max_image_height = Some(limits.max_side);
-    // Room for the widest decoded layout (RGBA, 16 bits) plus the decoder's own buffers.
-    caps.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
-    reader.limits(caps);
+    reader.limits(decoder_caps(limits));
     let decoder = reader
         .into_decoder()
         .map_err(|e| image_error(path, e, limits))?;
@@ -211,6 +206,68 @@ pub fn read_image_with_limits(path: &Path, limits: &ImageLimits) -> Result<Still
     check_size(path, w, h, limits)?;
     let img = DynamicImage::from_decoder(decoder).map_err(|e| image_error(path, e, limits))?;
     Ok(to_still(img))
+}
+
+/// The size a still image's header declares, checked against `limits`;
+/// nothing but the header is read. `Ok(None)` when the file is not a PNG,
+/// JPEG, WebP, BMP or TIFF image (a video, or a format only FFmpeg reads).
+pub fn check_image_header(
+    path: &Path,
+    limits: &ImageLimits,
+) -> Result<Option<(u32, u32)>, VideoError> {
+    let p = path.to_path_buf();
+    let io_err = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => VideoError::NotFound { path: p.clone() },
+        _ => VideoError::NotAnImage {
+            path: p.clone(),
+            reason: e.to_string(),
+        },
+    };
+    // From the content alone: a video named .png is not a PNG.
+    let file = File::open(path).map_err(io_err)?;
+    let mut reader = ImageReader::new(std::io::BufReader::new(file))
+        .with_guessed_format()
+        .map_err(io_err)?;
+    if reader.format().is_none() {
+        return Ok(None);
+    }
+    let gif = reader.format() == Some(image::ImageFormat::Gif);
+    reader.limits(decoder_caps(limits));
+    let (w, h) = match reader.into_dimensions() {
+        Ok(d) => d,
+        // GIF is read by FFmpeg, not compiled in here: its screen size is
+        // the 4 bytes after the signature.
+        Err(ImageError::Unsupported(_)) if gif => gif_size(path)?,
+        // Another format recognised but not compiled in: FFmpeg's to read.
+        Err(ImageError::Unsupported(_)) => return Ok(None),
+        Err(e) => return Err(image_error(path, e, limits)),
+    };
+    check_size(path, w, h, limits)?;
+    Ok(Some((w, h)))
+}
+
+/// A GIF's logical screen size (`GIF89a`, then width and height, 16-bit LE).
+fn gif_size(path: &Path) -> Result<(u32, u32), VideoError> {
+    let mut head = [0u8; 10];
+    File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .map_err(|_| VideoError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the GIF header ends early".into(),
+        })?;
+    let w = u16::from_le_bytes([head[6], head[7]]);
+    let h = u16::from_le_bytes([head[8], head[9]]);
+    Ok((w.into(), h.into()))
+}
+
+/// The `image` crate's allocation caps for images within `limits`.
+fn decoder_caps(limits: &ImageLimits) -> image::Limits {
+    let mut caps = image::Limits::default();
+    caps.max_image_width = Some(limits.max_side);
+    caps.max_image_height = Some(limits.max_side);
+    // Room for the widest decoded layout (RGBA, 16 bits) plus the decoder's own buffers.
+    caps.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    caps
 }
 
 fn check_size(path: &Path, w: u32, h: u32, limits: &ImageLimits) -> Result<(), VideoError> {

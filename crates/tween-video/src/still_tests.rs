@@ -258,6 +258,135 @@ fn oversized_images_are_refused_before_decoding() {
     assert!(e.to_string().contains("30000x30000"), "{e}");
 }
 
+/// Writes into `b` (a small image file of format `fmt`) a header declaring
+/// `w`×`h`, leaving the pixel data as it is.
+fn forge_size(fmt: ImageFormat, b: &mut [u8], w: u32, h: u32) {
+    let at = |pat: &[u8]| b.windows(pat.len()).position(|x| x == pat).unwrap();
+    match fmt {
+        ImageFormat::Png => {
+            b[16..20].copy_from_slice(&w.to_be_bytes());
+            b[20..24].copy_from_slice(&h.to_be_bytes());
+            let crc = crc32(&b[12..29]);
+            b[29..33].copy_from_slice(&crc.to_be_bytes());
+        }
+        ImageFormat::Jpeg => {
+            // SOF0: FF C0, length, precision, height, width (big-endian).
+            let i = at(&[0xff, 0xc0]);
+            b[i + 5..i + 7].copy_from_slice(&(h as u16).to_be_bytes());
+            b[i + 7..i + 9].copy_from_slice(&(w as u16).to_be_bytes());
+        }
+        ImageFormat::Bmp => {
+            b[18..22].copy_from_slice(&(w as i32).to_le_bytes());
+            b[22..26].copy_from_slice(&(h as i32).to_le_bytes());
+        }
+        ImageFormat::WebP => {
+            // VP8L: signature 0x2f, then 14 bits width-1 and 14 bits height-1.
+            let i = at(b"VP8L") + 9;
+            let old = u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+            let v = (old & 0xf000_0000) | (w - 1) | ((h - 1) << 14);
+            b[i..i + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        ImageFormat::Tiff => {
+            // The first IFD's ImageWidth (256) and ImageLength (257) entries.
+            let ifd = u32::from_le_bytes(b[4..8].try_into().unwrap()) as usize;
+            let n = u16::from_le_bytes([b[ifd], b[ifd + 1]]) as usize;
+            for e in (0..n).map(|k| ifd + 2 + 12 * k) {
+                let tag = u16::from_le_bytes([b[e], b[e + 1]]);
+                let kind = u16::from_le_bytes([b[e + 2], b[e + 3]]);
+                let v = match tag {
+                    256 => w,
+                    257 => h,
+                    _ => continue,
+                };
+                match kind {
+                    3 => b[e + 8..e + 10].copy_from_slice(&(v as u16).to_le_bytes()),
+                    _ => b[e + 8..e + 12].copy_from_slice(&v.to_le_bytes()),
+                }
+            }
+        }
+        ImageFormat::Gif => {
+            b[6..8].copy_from_slice(&(w as u16).to_le_bytes());
+            b[8..10].copy_from_slice(&(h as u16).to_le_bytes());
+        }
+        other => unreachable!("{other:?}"),
+    }
+}
+
+#[test]
+fn every_format_s_declared_size_is_checked_from_its_header_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = ImageLimits {
+        max_side: 32_768,
+        max_pixels: 1 << 26,
+    };
+    let gif = {
+        // GIF is not compiled in: a 1×1 one, byte by byte.
+        let mut g = b"GIF89a\x01\x00\x01\x00\x80\x00\x00".to_vec();
+        g.extend([0, 0, 0, 255, 255, 255]);
+        g.extend(b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00;");
+        g
+    };
+    for (fmt, name, w, h) in [
+        (ImageFormat::Png, "bomb.png", 16_000, 16_000),
+        (ImageFormat::Jpeg, "bomb.jpg", 20_000, 20_000),
+        (ImageFormat::Bmp, "bomb.bmp", 20_000, 20_000),
+        (ImageFormat::WebP, "bomb.webp", 16_000, 16_000),
+        (ImageFormat::Tiff, "bomb.tif", 20_000, 20_000),
+        (ImageFormat::Gif, "bomb.gif", 20_000, 20_000),
+    ] {
+        let path = dir.path().join(name);
+        if fmt == ImageFormat::Gif {
+            std::fs::write(&path, &gif).unwrap();
+        } else {
+            image::RgbImage::new(16, 8)
+                .save_with_format(&path, fmt)
+                .unwrap();
+        }
+        let small = check_image_header(&path, &limits).unwrap();
+        let expect = if fmt == ImageFormat::Gif {
+            (1, 1)
+        } else {
+            (16, 8)
+        };
+        assert_eq!(small, Some(expect), "{name}");
+        let mut b = std::fs::read(&path).unwrap();
+        forge_size(fmt, &mut b, w, h);
+        std::fs::write(&path, &b).unwrap();
+        assert!(b.len() < 4096, "{name}: {} bytes", b.len());
+        let e = check_image_header(&path, &limits).unwrap_err();
+        assert!(
+            matches!(e, VideoError::ImageTooLarge { .. }),
+            "{name}: {e:?}"
+        );
+        let m = e.to_string();
+        assert!(m.contains(name) && m.contains(&format!("{w}x{h}")), "{m}");
+        assert!(m.contains(&(1u64 << 26).to_string()), "{m}");
+        // Under a limit that allows it, the header says the forged size.
+        let roomy = ImageLimits {
+            max_side: u32::MAX,
+            max_pixels: u64::MAX,
+        };
+        assert_eq!(
+            check_image_header(&path, &roomy).unwrap(),
+            Some((w, h)),
+            "{name}"
+        );
+        if fmt != ImageFormat::Gif {
+            let e = read_image_with_limits(&path, &limits).unwrap_err();
+            assert!(
+                matches!(e, VideoError::ImageTooLarge { .. }),
+                "{name}: {e:?}"
+            );
+        }
+    }
+    // Not an image: nothing to say (the caller asks FFmpeg).
+    let text = dir.path().join("notes.png");
+    std::fs::write(&text, "not a picture").unwrap();
+    assert_eq!(check_image_header(&text, &limits).unwrap(), None);
+    let e = check_image_header(&dir.path().join("missing.png"), &limits).unwrap_err();
+    assert!(matches!(e, VideoError::NotFound { .. }), "{e:?}");
+}
+
 #[test]
 fn write_errors_are_clear_and_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();

@@ -69,6 +69,8 @@ pub struct InterpolateArgs {
     pub scene_threshold: f64,
     #[command(flatten)]
     pub encode: EncodeArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Replace the output if it exists.
     #[arg(long)]
     pub overwrite: bool,
@@ -123,6 +125,30 @@ pub struct EncodeArgs {
     pub bit_depth: Option<String>,
 }
 
+/// How large a job may go; refused before anything is decoded when over.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Most pixels (width × height) of an output frame. Default 268435456 (16384 × 16384).
+    #[arg(long, value_name = "N", default_value_t = tween_ops::DEFAULT_MAX_OUTPUT_PIXELS)]
+    pub max_pixels: u64,
+    /// Most pixels of an input frame or image. Default 67108864 (8192 × 8192).
+    #[arg(long, value_name = "N", default_value_t = tween_ops::DEFAULT_MAX_INPUT_PIXELS)]
+    pub max_input_pixels: u64,
+    /// Most frames in the output video. Default 2000000.
+    #[arg(long, value_name = "N", default_value_t = tween_ops::DEFAULT_MAX_OUTPUT_FRAMES)]
+    pub max_frames: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> tween_ops::Limits {
+        tween_ops::Limits {
+            max_input_pixels: self.max_input_pixels,
+            max_output_pixels: self.max_pixels,
+            max_output_frames: self.max_frames,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct UpscaleArgs {
     /// Input video or image (PNG, JPEG, WebP, BMP, TIFF).
@@ -145,6 +171,8 @@ pub struct UpscaleArgs {
     pub tiles: TileArgs,
     #[command(flatten)]
     pub encode: EncodeArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Replace the output if it exists.
     #[arg(long)]
     pub overwrite: bool,
@@ -220,6 +248,8 @@ pub struct ProcessOpts {
     pub scene_threshold: f64,
     #[command(flatten)]
     pub encode: EncodeArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -277,6 +307,8 @@ pub struct PairArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub encode: EncodeArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Replace outputs that exist.
     #[arg(long)]
     pub overwrite: bool,
@@ -309,6 +341,8 @@ pub struct ChainArgs {
     pub model: ModelArgs,
     #[command(flatten)]
     pub encode: EncodeArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Replace the output if it exists.
     #[arg(long)]
     pub overwrite: bool,

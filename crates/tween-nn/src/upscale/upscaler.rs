@@ -13,7 +13,7 @@ use super::tile::Geometry;
 use crate::engine::{Device, Runtime, SessionConfig};
 use crate::error::NnError;
 use crate::model::sr::SrNet;
-use crate::state_dict::{load, StateDict};
+use crate::state_dict::{load_verified, StateDict};
 
 /// Resizes a frame to `(width, height)`, keeping its sample depth: the hook
 /// for an output scale other than the network's (Real-ESRGAN uses cv2
@@ -119,8 +119,9 @@ impl NeuralUpscaler {
         options: UpscaleOptions,
     ) -> Result<Self, NnError> {
         let kind = SrModel::parse(model)?;
-        let sd = load(weights)?;
-        let arch = kind.check(weights, &sd)?;
+        // The network is checked on the declared keys and shapes, before any
+        // tensor data is read.
+        let (sd, arch) = load_verified(weights, |declared| kind.check(weights, declared))?;
         let sd = match options.denoise {
             Some(s) if s != 1.0 => {
                 if kind != SrModel::GeneralX4v3 {
@@ -139,8 +140,9 @@ impl NeuralUpscaler {
                         ),
                     })?,
                 };
-                let twin_sd = load(&twin)?;
-                SrModel::GeneralX4v3.check(&twin, &twin_sd)?;
+                let (twin_sd, _) = load_verified(&twin, |declared| {
+                    SrModel::GeneralX4v3.check(&twin, declared)
+                })?;
                 dni(&sd, &twin_sd, s)?
             }
             _ => sd,

@@ -107,10 +107,19 @@ pub fn state_dict_pickle(tensors: &[TensorSpec]) -> Vec<u8> {
 
 /// A torch zip: `archive/data.pkl` plus `archive/data/<key>` storages.
 pub fn torch_zip(path: &Path, pickle: &[u8], storages: &[(&str, Vec<u8>)]) {
+    torch_zip_with(path, pickle, storages, zip::CompressionMethod::Stored)
+}
+
+/// [`torch_zip`] with every entry stored by `method`.
+pub fn torch_zip_with(
+    path: &Path,
+    pickle: &[u8],
+    storages: &[(&str, Vec<u8>)],
+    method: zip::CompressionMethod,
+) {
     let f = std::fs::File::create(path).unwrap();
     let mut z = zip::ZipWriter::new(f);
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
     z.start_file("archive/data.pkl", opts).unwrap();
     z.write_all(pickle).unwrap();
     z.start_file("archive/byteorder", opts).unwrap();

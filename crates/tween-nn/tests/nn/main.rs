@@ -1,6 +1,7 @@
 //! tween-nn integration tests, one binary: the conformance weight files,
-//! hostile and damaged files, the strict key check, the model store.
+//! hostile and damaged files, bombs, the strict key check, the model store.
 
+mod bombs;
 mod check_keys;
 mod conformance;
 mod esrgan;

@@ -17,6 +17,7 @@ pub fn run(args: ChainArgs, quiet: bool) -> Result<()> {
         scene_cut: scene_cut(args.scene_cut),
         encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
+        limits: args.limits.limits(),
         ..ChainRequest::new(args.inputs, args.output)
     };
     let progress = BarProgress::new(quiet, ctrl_c_flag());

@@ -21,6 +21,7 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
         scene_threshold: args.scene_threshold,
         encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
+        limits: args.limits.limits(),
     };
     let progress = BarProgress::new(quiet, ctrl_c_flag());
     let report = tween_ops::interpolate(&req, &progress)?;

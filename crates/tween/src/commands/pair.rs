@@ -27,6 +27,7 @@ pub fn run(args: PairArgs, quiet: bool) -> Result<()> {
         frames_zip: args.frames_zip,
         encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
+        limits: args.limits.limits(),
         ..PairRequest::new(args.first, args.second, args.output)
     };
     let progress = BarProgress::new(quiet, ctrl_c_flag());

@@ -68,6 +68,7 @@ pub fn request(
         interpolate,
         upscale,
         encode: encode_options(&o.encode)?,
+        limits: o.limits.limits(),
         ..ProcessRequest::new(input, output)
     })
 }

@@ -17,14 +17,14 @@ pub fn run(args: UpscaleArgs, quiet: bool) -> Result<()> {
         args.threads,
     );
     let progress = BarProgress::new(quiet, ctrl_c_flag());
-    let report = tween_ops::upscale(
-        &args.input,
-        &args.output,
-        &spec,
-        &encode_options(&args.encode)?,
-        args.overwrite,
-        &progress,
-    )?;
+    let req = tween_ops::ProcessRequest {
+        upscale: Some(spec),
+        encode: encode_options(&args.encode)?,
+        overwrite: args.overwrite,
+        limits: args.limits.limits(),
+        ..tween_ops::ProcessRequest::new(&args.input, &args.output)
+    };
+    let report = tween_ops::process(&req, &progress)?;
     crate::commands::say_wrote(&report, quiet);
     Ok(())
 }
