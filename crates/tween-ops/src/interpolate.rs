@@ -10,7 +10,7 @@ use tween_core::{
     CoreError, Frame, Interpolator, OutputRate, Progress, Rational, SceneCutPolicy, SceneDetector,
     Timeline,
 };
-use tween_video::{Passthrough, TimedFrame, VideoError, VideoReader, VideoWriter};
+use tween_video::{Passthrough, ReadOptions, TimedFrame, VideoError, VideoReader, VideoWriter};
 
 use crate::{EncodeOptions, Limits, ModelSpec, OpsError, PendingOutput, Report};
 
@@ -62,6 +62,10 @@ pub struct InterpolateRequest {
     /// Largest frames and longest output accepted.
     #[serde(default)]
     pub limits: Limits,
+    /// Deinterlace the source (libavfilter bwdif, one frame per frame) before
+    /// anything else; without it interlaced input is read as it is, with a warning.
+    #[serde(default)]
+    pub deinterlace: bool,
 }
 
 fn default_threshold() -> f64 {
@@ -82,6 +86,7 @@ impl InterpolateRequest {
             encode: EncodeOptions::default(),
             overwrite: false,
             limits: Limits::default(),
+            deinterlace: false,
         }
     }
 
@@ -149,7 +154,10 @@ pub(crate) fn interpolate_with(
 ) -> Result<Report, OpsError> {
     let pending = PendingOutput::new(&req.output, req.overwrite, &[&req.input])?;
     let input = &req.input;
-    let mut reader = VideoReader::open(input)?;
+    let options = ReadOptions {
+        deinterlace: req.deinterlace,
+    };
+    let mut reader = VideoReader::open_with(input, options)?;
     let info = reader.info().clone();
     let head = read_head(&mut reader, 2)?;
     let needed = if rate.is_some() { 2 } else { 1 };

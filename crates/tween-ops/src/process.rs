@@ -57,6 +57,10 @@ pub struct ProcessRequest {
     /// Largest frames and longest output accepted.
     #[serde(default)]
     pub limits: Limits,
+    /// Deinterlace the source (libavfilter bwdif, one frame per frame) before
+    /// anything else; without it interlaced input is read as it is, with a warning.
+    #[serde(default)]
+    pub deinterlace: bool,
 }
 
 impl ProcessRequest {
@@ -69,6 +73,7 @@ impl ProcessRequest {
             encode: EncodeOptions::default(),
             overwrite: false,
             limits: Limits::default(),
+            deinterlace: false,
         }
     }
 
@@ -87,6 +92,7 @@ impl ProcessRequest {
             encode: self.encode.clone(),
             overwrite: self.overwrite,
             limits: self.limits,
+            deinterlace: self.deinterlace,
         }
     }
 }

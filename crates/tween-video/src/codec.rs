@@ -124,6 +124,7 @@ fn choose_pixel(
 }
 
 /// The encoder setup for `encoder` (a name from [`resolve_codec`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn plan(
     encoder: &'static str,
     crf: Option<u8>,

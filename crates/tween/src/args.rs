@@ -71,6 +71,10 @@ pub struct InterpolateArgs {
     pub encode: EncodeArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Deinterlace the input first (bwdif); interlaced input is otherwise
+    /// read as it is, with a warning.
+    #[arg(long)]
+    pub deinterlace: bool,
     /// Replace the output if it exists.
     #[arg(long)]
     pub overwrite: bool,
@@ -173,6 +177,10 @@ pub struct UpscaleArgs {
     pub encode: EncodeArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Deinterlace the input first (bwdif); interlaced input is otherwise
+    /// read as it is, with a warning.
+    #[arg(long)]
+    pub deinterlace: bool,
     /// Replace the output if it exists.
     #[arg(long)]
     pub overwrite: bool,
@@ -250,6 +258,10 @@ pub struct ProcessOpts {
     pub encode: EncodeArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Deinterlace the input first (bwdif); interlaced input is otherwise
+    /// read as it is, with a warning.
+    #[arg(long)]
+    pub deinterlace: bool,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,

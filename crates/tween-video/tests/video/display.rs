@@ -10,7 +10,7 @@ use tween_video::{
     probe, EncodeSettings, FieldOrder, Passthrough, ReadOptions, VideoReader, VideoWriter,
 };
 
-fn video<'a>(j: &'a serde_json::Value) -> &'a serde_json::Value {
+fn video(j: &serde_json::Value) -> &serde_json::Value {
     streams(j, "video")[0]
 }
 

@@ -22,6 +22,7 @@ pub fn run(args: InterpolateArgs, quiet: bool) -> Result<()> {
         encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
         limits: args.limits.limits(),
+        deinterlace: args.deinterlace,
     };
     let progress = BarProgress::new(quiet, ctrl_c_flag());
     let report = tween_ops::interpolate(&req, &progress)?;

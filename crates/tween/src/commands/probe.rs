@@ -11,7 +11,12 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     outln!("container:   {}", info.container);
     outln!(
         "video:       {} {}x{} {} ({}-bit, {:?})",
-        info.codec, info.width, info.height, info.pixel_format, info.bit_depth, info.chroma
+        info.codec,
+        info.width,
+        info.height,
+        info.pixel_format,
+        info.bit_depth,
+        info.chroma
     );
     outln!(
         "frame rate:  {} ({:.3} fps)",
@@ -26,9 +31,19 @@ pub fn run(args: ProbeArgs) -> Result<()> {
         Some(d) => outln!("duration:    {:.3} s", d.to_f64()),
         None => outln!("duration:    unknown"),
     }
+    outln!("scan:        {}", info.field_order);
+    if let Some(r) = info.rotation {
+        outln!("rotation:    {r:.0}° (display matrix)");
+    }
+    if let Some(sar) = info.sample_aspect_ratio {
+        outln!("pixel shape: {sar} (sample aspect ratio)");
+    }
     outln!(
         "colour:      primaries {} transfer {} matrix {} range {:?}",
-        info.color.primaries, info.color.transfer, info.color.matrix, info.color.range
+        info.color.primaries,
+        info.color.transfer,
+        info.color.matrix,
+        info.color.range
     );
     outln!("audio:       {} stream(s)", info.audio_streams);
     outln!("subtitles:   {} stream(s)", info.subtitle_streams);

@@ -69,6 +69,7 @@ pub fn request(
         upscale,
         encode: encode_options(&o.encode)?,
         limits: o.limits.limits(),
+        deinterlace: o.deinterlace,
         ..ProcessRequest::new(input, output)
     })
 }

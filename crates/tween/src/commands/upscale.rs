@@ -22,6 +22,7 @@ pub fn run(args: UpscaleArgs, quiet: bool) -> Result<()> {
         encode: encode_options(&args.encode)?,
         overwrite: args.overwrite,
         limits: args.limits.limits(),
+        deinterlace: args.deinterlace,
         ..tween_ops::ProcessRequest::new(&args.input, &args.output)
     };
     let report = tween_ops::process(&req, &progress)?;

@@ -291,3 +291,34 @@ pub fn audio_pcm_mono(path: &Path) -> Vec<f32> {
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect()
 }
+
+/// Every frame of a `w`×`h` video as packed RGB24, in order, decoded by the
+/// ffmpeg CLI in one run (with the conversion flags of [`rgb_frame`]).
+pub fn rgb_frames(path: &Path, w: usize, h: usize) -> Vec<Vec<u8>> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-sws_flags",
+            "bicubic+accurate_rnd+full_chroma_int+full_chroma_inp",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "ffmpeg frames of {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+        .chunks_exact(w * h * 3)
+        .map(|c| c.to_vec())
+        .collect()
+}
