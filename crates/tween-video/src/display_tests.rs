@@ -1,7 +1,8 @@
 //! HDR metadata copied from a source to the output. No FFmpeg 5.1 command
 //! writes container-level mastering-display metadata, so the source is
 //! made by the writer itself with the blocks given, checked with ffprobe,
-//! and then used as a passthrough source like any camera file.
+//! and then used as a passthrough source like any camera file (copied into
+//! MKV and MP4 outputs, which both store it).
 
 use super::SourceDisplay;
 use crate::writer::{EncodeSettings, Passthrough, VideoWriter};
@@ -63,8 +64,15 @@ fn has_hdr_blocks(path: &Path) {
         .unwrap_or_else(|| panic!("{}: no side data", path.display()));
     let kind = |k: &str| list.iter().find(|s| s["side_data_type"] == k);
     let md = kind("Mastering display metadata").expect("mastering display metadata");
-    assert_eq!(md["max_luminance"], "1000/1", "{md}");
-    assert_eq!(md["red_x"], "17/25", "{md}"); // 34000/50000, as Matroska stores it
+    // Containers store the fractions with their own denominators.
+    let value = |k: &str| -> f64 {
+        let v = md[k].as_str().unwrap_or_else(|| panic!("{k} in {md}"));
+        let (n, d) = v.split_once('/').unwrap();
+        n.parse::<f64>().unwrap() / d.parse::<f64>().unwrap()
+    };
+    assert_eq!(value("max_luminance"), 1000.0, "{md}");
+    assert_eq!(value("red_x"), 0.68, "{md}");
+    assert_eq!(value("white_point_y"), 0.329, "{md}");
     let cll = kind("Content light level metadata").expect("content light level");
     assert_eq!(cll["max_content"], 1000);
     assert_eq!(cll["max_average"], 400);
@@ -101,16 +109,19 @@ fn hdr_mastering_and_light_level_metadata_are_copied_from_the_source() {
     assert!(read.mastering.is_some());
     assert_eq!(read.light_level.as_deref(), Some(&light_level()[..]));
     // ... and a new video of it (twice the size, as an upscale) keeps them.
-    let mut big = s.clone();
+    let mut big = EncodeSettings::new(64, 48, Rational::from_int(25));
+    big.preset = Some("ultrafast".into());
     big.width = 128;
     big.height = 96;
-    let out = d.path().join("out.mkv");
-    let copy = AudioPlan::Copy(Passthrough {
-        source: source.clone(),
-        video_start: Rational::ZERO,
-    });
-    write(&out, &big, copy, None);
-    has_hdr_blocks(&out);
+    for name in ["out.mkv", "out.mp4"] {
+        let out = d.path().join(name);
+        let copy = AudioPlan::Copy(Passthrough {
+            source: source.clone(),
+            video_start: Rational::ZERO,
+        });
+        write(&out, &big, copy, None);
+        has_hdr_blocks(&out);
+    }
     // Without a source nothing is invented.
     let plain = d.path().join("plain.mkv");
     write(&plain, &s, AudioPlan::None, None);
