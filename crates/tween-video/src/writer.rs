@@ -343,15 +343,19 @@ impl VideoWriter {
             ost.set_time_base(tb);
             ost.set_avg_frame_rate(fps);
             ost.set_rate(fps);
+            // Warnings name the source: `path` is the output's temporary name.
+            let source = match &audio {
+                AudioPlan::Copy(p) => p.source.display().to_string(),
+                _ => "the source".to_string(),
+            };
             for block in display.apply_to_stream(&mut ost) {
-                tracing::warn!("{}: the source's {block} could not be kept", path.display());
+                tracing::warn!("{source}: its {block} could not be kept in the output");
             }
             if let (Some(angle), false) = (display.rotation(), is_quicktime(&container)) {
                 tracing::warn!(
-                    "{}: the source is displayed rotated ({angle:.0}°); the rotation is kept as \
-                     stream metadata, which {container} players may ignore (.mp4/.mov keep it \
-                     everywhere)",
-                    path.display()
+                    "{source}: is displayed rotated ({angle:.0}°); the rotation goes to the output \
+                     as stream metadata, which {container} files may not store (an .mp4 or .mov \
+                     output keeps it)"
                 );
             }
             ost.index()
