@@ -194,11 +194,15 @@ pub fn pair(req: &PairRequest, progress: &dyn Progress) -> Result<Report, OpsErr
         .and_then(|()| in_betweens(interp.as_ref(), &a, &b, between, &mut |f| put(&f)))
         .and_then(|()| put(&b));
     progress.finish();
-    result?;
-    writer.finish()?;
-    let mut outputs = vec![video.commit()?];
-    if let (Some(z), Some(pending)) = (zipper, zip) {
-        z.finish()?;
+    result.map_err(|e| video.own(e))?;
+    // The zip is completed first, so that a cancel during the video's flush
+    // (asked by `finish`) leaves neither output; once the video is in place
+    // the zip follows it without another question.
+    if let (Some(z), Some(pending)) = (zipper, zip.as_ref()) {
+        z.finish().map_err(|e| pending.own(e))?;
+    }
+    let mut outputs = vec![video.finish(writer, progress)?];
+    if let Some(pending) = zip {
         outputs.push(pending.commit()?);
     }
     Ok(Report {

@@ -106,7 +106,7 @@ pub fn process(req: &ProcessRequest, progress: &dyn Progress) -> Result<Report, 
     }
     if crate::stills::is_image(&req.input) {
         return match (&req.interpolate, &req.upscale) {
-            (None, Some(spec)) => crate::stills::upscale_image(req, spec),
+            (None, Some(spec)) => crate::stills::upscale_image(req, spec, progress),
             _ => Err(OpsError::Params(format!(
                 "{}: is a still image; it can be upscaled, not interpolated (see `tween pair` for two images)",
                 req.input.display()

@@ -42,6 +42,7 @@ pub(crate) fn is_image(path: &Path) -> bool {
 pub(crate) fn upscale_image(
     req: &crate::ProcessRequest,
     spec: &crate::UpscaleSpec,
+    progress: &dyn tween_core::Progress,
 ) -> Result<crate::Report, OpsError> {
     let started = std::time::Instant::now();
     let ext = req
@@ -77,9 +78,10 @@ pub(crate) fn upscale_image(
         }
         _ => None,
     };
-    tween_video::write_png(pending.temp_path(), &big, alpha.as_ref())?;
+    tween_video::write_png(pending.temp_path(), &big, alpha.as_ref())
+        .map_err(|e| pending.own(e))?;
     Ok(crate::Report {
-        outputs: vec![pending.commit()?],
+        outputs: vec![pending.commit_unless_cancelled(progress)?],
         frames: 1,
         seconds: started.elapsed().as_secs_f64(),
         ..crate::Report::default()

@@ -57,47 +57,96 @@ fn ctrl_c_during_the_final_flush_commits_nothing() {
     let input = make_clip(d.path(), "in.mp4", "640x360", "30", "2", true, &[]);
     for name in ["out.mp4", "out.m3u8"] {
         let out = d.path().join(name);
-        let mut child = tween()
-            .args(["-v", "reencode", &s(&input), "-o", &s(&out)])
-            .args(["--preset", "veryslow"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let mut seen = Vec::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            let flushing = line.contains("flushing the encoder");
-            seen.push(line);
-            if flushing {
-                break;
-            }
-        }
-        assert!(
-            seen.last()
-                .is_some_and(|l| l.contains("flushing the encoder")),
-            "{name}: the flush was never announced: {seen:#?}"
-        );
-        let kill = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        seen.extend(lines.map(|l| l.unwrap()));
-        let status = child.wait().unwrap();
-        let err = seen.join("\n");
-        assert_eq!(status.code(), Some(130), "{name}: {err}");
-        assert!(
-            err.contains("stopped before the output was complete"),
-            "{name}: {err}"
-        );
+        let args = [
+            "-v",
+            "reencode",
+            &s(&input),
+            "-o",
+            &s(&out),
+            "--preset",
+            "veryslow",
+        ];
+        interrupt_at_the_flush(&args, name);
         assert_eq!(
             listing(d.path()),
             vec!["in.mp4"],
             "{name}: nothing under the output name, no temporary, no segments"
         );
     }
+}
+
+#[test]
+fn ctrl_c_during_the_flush_of_pair_commits_neither_video_nor_zip() {
+    let d = tempfile::tempdir().unwrap();
+    let still = |name: &str, src: &str| {
+        let p = d.path().join(name);
+        ffmpeg(&["-f", "lavfi", "-i", src, "-frames:v", "1", &s(&p)]);
+        p
+    };
+    let a = still("a.png", "testsrc2=size=640x360");
+    let b = still("b.png", "testsrc2=size=640x360,hflip");
+    let (out, zip) = (d.path().join("out.mp4"), d.path().join("frames.zip"));
+    let args = [
+        "-v",
+        "pair",
+        &s(&a),
+        &s(&b),
+        "-o",
+        &s(&out),
+        "--frames",
+        "50",
+        "--frames-zip",
+        &s(&zip),
+        "--model",
+        "blend",
+        "--preset",
+        "veryslow",
+    ];
+    interrupt_at_the_flush(&args, "pair");
+    assert_eq!(
+        listing(d.path()),
+        vec!["a.png", "b.png"],
+        "pair: neither the video nor the zip, no temporary"
+    );
+}
+
+/// Runs tween with `args`, sends SIGINT when the log says the encoder is
+/// being flushed, and asserts exit 130 with the "nothing written" message.
+fn interrupt_at_the_flush(args: &[&str], what: &str) {
+    let mut child = tween()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let flushing = line.contains("flushing the encoder");
+        seen.push(line);
+        if flushing {
+            break;
+        }
+    }
+    assert!(
+        seen.last()
+            .is_some_and(|l| l.contains("flushing the encoder")),
+        "{what}: the flush was never announced: {seen:#?}"
+    );
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    seen.extend(lines.map(|l| l.unwrap()));
+    let status = child.wait().unwrap();
+    let err = seen.join("\n");
+    assert_eq!(status.code(), Some(130), "{what}: {err}");
+    assert!(
+        err.contains("stopped before the output was complete"),
+        "{what}: {err}"
+    );
 }
 
 #[test]
