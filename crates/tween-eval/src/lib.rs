@@ -22,6 +22,7 @@ pub mod child;
 pub mod clips;
 pub mod decode;
 pub mod error;
+pub mod real;
 pub mod report;
 mod runner;
 pub mod scene;
@@ -30,6 +31,7 @@ pub mod worst;
 
 pub use clips::{Clip, ClipKind};
 pub use error::EvalError;
+pub use real::{run_real, RealConfig, RealReport, RealScore, RealSequence, RealWorst};
 pub use report::{
     ClipReport, EvalReport, Method, MethodResult, MethodSummary, TargetCheck, TargetStatus,
     WorstFrame,

@@ -47,33 +47,48 @@ fn cap(p: f64) -> f64 {
     p.min(PSNR_CAP_DB)
 }
 
+/// `tween interpolate INPUT -o OUTPUT` at 2x into uncompressed RGB.
+pub(crate) fn tween_command(bin: &Path, input: &Path, output: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("interpolate").arg(input).arg("-o").arg(output);
+    c.args([
+        "--factor",
+        "2",
+        "--codec",
+        "rawvideo",
+        "--overwrite",
+        "--quiet",
+    ]);
+    c
+}
+
+/// `ffmpeg -i INPUT -vf FILTER` into uncompressed RGB.
+pub(crate) fn ffmpeg_command(ffmpeg: &Path, filter: &str, input: &Path, output: &Path) -> Command {
+    let mut c = Command::new(ffmpeg);
+    c.args(["-hide_banner", "-nostdin", "-y", "-v", "warning", "-i"])
+        .arg(input);
+    c.args(["-vf", filter, "-c:v", "rawvideo", "-pix_fmt", "rgb24"])
+        .arg(output);
+    c
+}
+
+/// The motion-compensated minterpolate baseline at twice the input rate.
+pub(crate) fn minterpolate_filter() -> String {
+    format!(
+        "minterpolate=fps={}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1",
+        2 * INPUT_FPS
+    )
+}
+
 fn command(cfg: &EvalConfig, method: Method, input: &Path, output: &Path) -> Option<Command> {
-    let ffmpeg = |filter: String| {
-        let mut c = Command::new(&cfg.ffmpeg);
-        c.args(["-hide_banner", "-nostdin", "-y", "-v", "warning", "-i"])
-            .arg(input);
-        c.args(["-vf", &filter, "-c:v", "rawvideo", "-pix_fmt", "rgb24"])
-            .arg(output);
-        c
-    };
+    let ffmpeg = |filter: String| ffmpeg_command(&cfg.ffmpeg, &filter, input, output);
     let fps = 2 * INPUT_FPS;
     match method {
-        Method::Tween => cfg.tween_binary.as_ref().map(|bin| {
-            let mut c = Command::new(bin);
-            c.arg("interpolate").arg(input).arg("-o").arg(output);
-            c.args([
-                "--factor",
-                "2",
-                "--codec",
-                "rawvideo",
-                "--overwrite",
-                "--quiet",
-            ]);
-            c
-        }),
-        Method::Minterpolate => Some(ffmpeg(format!(
-            "minterpolate=fps={fps}:mi_mode=mci:mc_mode=aobmc:me_mode=bidir:vsbmc=1"
-        ))),
+        Method::Tween => cfg
+            .tween_binary
+            .as_ref()
+            .map(|bin| tween_command(bin, input, output)),
+        Method::Minterpolate => Some(ffmpeg(minterpolate_filter())),
         Method::Blend => Some(ffmpeg(format!("minterpolate=fps={fps}:mi_mode=blend"))),
     }
 }

@@ -456,6 +456,14 @@ pub struct EvalArgs {
     /// Clips to run (default all): pan, zoom, rotate, sprites, brightness, cut, combined.
     #[arg(long, value_delimiter = ',')]
     pub clips: Vec<String>,
+    /// Score real footage instead of the generated clips (those do not run):
+    /// DIR/<seq>/00000.jpg (or .png) ..., the even frames as 30 fps input, the
+    /// odd ones held out; writes real.json and worst-<seq>.png to --out.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["size", "frames", "clips"])]
+    pub real: Option<PathBuf>,
+    /// With --real: only these sequences (sub-folder names).
+    #[arg(long, value_delimiter = ',', requires = "real")]
+    pub seq: Vec<String>,
 }
 
 #[derive(Debug, Args)]

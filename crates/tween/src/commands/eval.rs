@@ -2,12 +2,16 @@
 //! minterpolate and plain blending, each run as a child process.
 
 use anyhow::{bail, Context, Result};
-use tween_eval::{ClipKind, EvalConfig};
+use tween_eval::real::REAL_REPORT_FILE;
+use tween_eval::{ClipKind, EvalConfig, RealConfig};
 
 use crate::args::EvalArgs;
 use crate::stdout::outln;
 
 pub fn run(args: EvalArgs) -> Result<()> {
+    if let Some(dir) = &args.real {
+        return run_real(dir, &args);
+    }
     let (w, h) = parse_size(&args.size)?;
     let mut cfg = EvalConfig::new(&args.out);
     cfg.width = w;
@@ -36,6 +40,18 @@ pub fn run(args: EvalArgs) -> Result<()> {
     if args.out.join("worst.png").exists() {
         outln!("worst frame: {}", args.out.join("worst.png").display());
     }
+    Ok(())
+}
+
+/// `tween eval --real DIR`: held-out frames of real footage.
+fn run_real(dir: &std::path::Path, args: &EvalArgs) -> Result<()> {
+    let mut cfg = RealConfig::new(dir, &args.out);
+    cfg.sequences = args.seq.clone();
+    cfg.keep_intermediates = args.keep;
+    cfg.tween_binary = Some(std::env::current_exe().context("cannot find the tween executable")?);
+    let report = tween_eval::run_real(&cfg)?;
+    crate::stdout::line(report.table().trim_end())?;
+    outln!("report: {}", args.out.join(REAL_REPORT_FILE).display());
     Ok(())
 }
 
