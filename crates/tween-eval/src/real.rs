@@ -598,3 +598,58 @@ impl RealReport {
         std::fs::write(path, text + "\n").map_err(EvalError::io(path))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("tween-eval-real-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn png(path: &Path, w: u32, h: u32, v: u8) {
+        let img = image::RgbImage::from_pixel(w, h, image::Rgb([v, v, v]));
+        img.save(path).unwrap();
+    }
+
+    #[test]
+    fn psnr_pools_the_squared_error_not_the_decibels() {
+        // Frame errors of MSE 1 and 100: pooled MSE 50.5, not the mean of 48.1 and 28.1 dB.
+        let pooled = psnr_of(1.0 * 3.0 + 100.0 * 3.0, 6).unwrap();
+        assert!((pooled - 10.0 * (255.0f64 * 255.0 / 50.5).log10()).abs() < 1e-12);
+        assert_eq!(psnr_of(0.0, 6), Some(crate::report::PSNR_CAP_DB));
+        assert_eq!(psnr_of(0.0, 0), None);
+    }
+
+    #[test]
+    fn sequences_are_image_folders_by_name_and_sizes_must_agree() {
+        let d = temp_dir("seqs");
+        for s in ["b", "a"] {
+            std::fs::create_dir_all(d.join(s)).unwrap();
+            png(&d.join(s).join("00001.png"), 4, 4, 10);
+            png(&d.join(s).join("00000.PNG"), 4, 4, 20);
+        }
+        std::fs::create_dir_all(d.join("empty")).unwrap();
+        std::fs::write(d.join("a").join("notes.txt"), "x").unwrap();
+        let mut cfg = RealConfig::new(&d, d.join("out"));
+        let found = sequences(&cfg).unwrap();
+        let names: Vec<&str> = found.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(found[0].1.len(), 2);
+        assert!(found[0].1[0].ends_with("00000.PNG"));
+        cfg.sequences = vec!["b".into()];
+        assert_eq!(sequences(&cfg).unwrap().len(), 1);
+        cfg.sequences = vec!["c".into()];
+        let e = sequences(&cfg).unwrap_err().to_string();
+        assert!(e.contains("'c'") && e.contains("a, b"), "{e}");
+
+        png(&d.join("b").join("00002.png"), 6, 4, 30);
+        let files = &sequences(&RealConfig::new(&d, d.join("out"))).unwrap()[1].1;
+        let e = decode_all(files).unwrap_err().to_string();
+        assert!(e.contains("00002.png") && e.contains("6x4"), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
