@@ -36,7 +36,7 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Re-encode for delivery: H.264 high profile, yuv420p, CRF 18, preset medium, BT.709 tags.
     Reencode(ReencodeArgs),
-    /// Measure quality and speed on generated clips against FFmpeg minterpolate and blending.
+    /// Measure quality and speed against FFmpeg minterpolate and blending, on generated clips or (--real) real footage.
     Eval(EvalArgs),
     /// Print what tween sees in a video (size, rate, frames, depth, colour tags, streams).
     Probe(ProbeArgs),

@@ -1,5 +1,6 @@
-//! `tween eval`: quality and speed on generated ground truth, against FFmpeg
-//! minterpolate and plain blending, each run as a child process.
+//! `tween eval`: quality and speed on generated ground truth, or (`--real DIR`)
+//! on held-out frames of real footage, against FFmpeg minterpolate and plain
+//! blending, each run as a child process.
 
 use anyhow::{bail, Context, Result};
 use tween_eval::real::REAL_REPORT_FILE;
