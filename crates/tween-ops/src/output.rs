@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use tween_core::Progress;
-use tween_video::{VideoError, VideoWriter, WriterEnd};
+use tween_video::{VideoWriter, WriterEnd};
 
 use crate::destination::{not_regular, resolve};
 use crate::partials::{clean_stale, partial_name};
@@ -155,7 +155,7 @@ impl PendingOutput {
         match &mut e {
             OpsError::Io { path, .. } => fix(path),
             OpsError::Video(v) => {
-                if let Some(p) = video_error_path(v) {
+                if let Some(p) = v.path_mut() {
                     fix(p)
                 }
             }
@@ -349,29 +349,6 @@ fn clean_stale_once(dir: &Path) {
         .insert(key);
     if first {
         clean_stale(dir);
-    }
-}
-
-/// The file a [`VideoError`] names, to be renamed by [`PendingOutput::own`].
-fn video_error_path(e: &mut VideoError) -> Option<&mut PathBuf> {
-    use VideoError::*;
-    match e {
-        NotFound { path }
-        | NotMedia { path, .. }
-        | NotAnImage { path, .. }
-        | ImageTooLarge { path, .. }
-        | NoVideoStream { path }
-        | UnsupportedCodec { path, .. }
-        | Corrupt { path, .. }
-        | Decode { path, .. }
-        | OutputDirMissing { path, .. }
-        | Container { path, .. }
-        | Settings { path, .. }
-        | FrameSize { path, .. }
-        | StreamNotSupported { path, .. }
-        | Encode { path, .. }
-        | Write { path, .. } => Some(path),
-        _ => None,
     }
 }
 

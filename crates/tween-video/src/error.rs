@@ -95,28 +95,44 @@ pub enum VideoError {
     Write { path: PathBuf, reason: String },
 }
 
+/// `match`es a [`VideoError`] (a reference to one) on whether it names a
+/// file: `$some` with `$path` bound to the path field, or `$none`. One list
+/// for [`VideoError::path`] and [`VideoError::path_mut`], exhaustive, so a
+/// new variant must say which it is.
+macro_rules! by_path {
+    ($e:expr, $path:ident => $some:expr, $none:expr) => {{
+        use VideoError::*;
+        match $e {
+            NotFound { path: $path }
+            | NotMedia { path: $path, .. }
+            | InputRefused { path: $path, .. }
+            | NotAnImage { path: $path, .. }
+            | ImageTooLarge { path: $path, .. }
+            | NoVideoStream { path: $path }
+            | UnsupportedCodec { path: $path, .. }
+            | Corrupt { path: $path, .. }
+            | Decode { path: $path, .. }
+            | OutputDirMissing { path: $path, .. }
+            | Container { path: $path, .. }
+            | Settings { path: $path, .. }
+            | FrameSize { path: $path, .. }
+            | StreamNotSupported { path: $path, .. }
+            | Encode { path: $path, .. }
+            | Write { path: $path, .. } => $some,
+            UnknownCodec { .. } => $none,
+        }
+    }};
+}
+
 impl VideoError {
     /// The file the error is about (the output for writer errors), when there is one.
     pub fn path(&self) -> Option<&std::path::Path> {
-        use VideoError::*;
-        match self {
-            NotFound { path }
-            | NotMedia { path, .. }
-            | InputRefused { path, .. }
-            | NotAnImage { path, .. }
-            | ImageTooLarge { path, .. }
-            | NoVideoStream { path }
-            | UnsupportedCodec { path, .. }
-            | Corrupt { path, .. }
-            | Decode { path, .. }
-            | OutputDirMissing { path, .. }
-            | Container { path, .. }
-            | Settings { path, .. }
-            | FrameSize { path, .. }
-            | StreamNotSupported { path, .. }
-            | Encode { path, .. }
-            | Write { path, .. } => Some(path),
-            UnknownCodec { .. } => None,
-        }
+        by_path!(self, path => Some(path.as_path()), None)
+    }
+
+    /// The same path, to be changed (e.g. a temporary name replaced by the
+    /// name the user asked for).
+    pub fn path_mut(&mut self) -> Option<&mut PathBuf> {
+        by_path!(self, path => Some(path), None)
     }
 }

@@ -133,8 +133,11 @@ fn scan_packets(ictx: &mut Input, index: usize) -> Option<PacketScan> {
         packets: 0,
         end_ts: None,
     };
-    let mut packet = ffmpeg_next::Packet::empty();
     loop {
+        // A fresh packet each time: `av_read_frame` does not release what
+        // the packet held, so reusing one keeps every packet's data alive
+        // (the whole file, by the end).
+        let mut packet = ffmpeg_next::Packet::empty();
         match packet.read(ictx) {
             Ok(()) => {}
             Err(ffmpeg_next::Error::Eof) => break,

@@ -369,3 +369,51 @@ fn weight_bombs_are_refused_within_the_memory_limit() {
     );
     assert!(!store.exists() || listing(&store).is_empty());
 }
+
+/// Peak resident size (KiB) of `tween args`, measured in a python process of
+/// its own (`RUSAGE_CHILDREN` there covers this one child only).
+fn peak_rss_kib(args: &[&str]) -> u64 {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import resource, subprocess, sys\n\
+             r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n\
+             assert r.returncode == 0, r\n\
+             print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+        )
+        .arg(env!("CARGO_BIN_EXE_tween"))
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    ok(&out);
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn probe_reads_a_large_file_in_constant_memory() {
+    // 80 raw 1280x720 RGB frames: 221 MB in a container (NUT) that keeps no
+    // frame count, so probe counts the packets by demuxing them all. Each
+    // packet must be released as the next is read: a probe that kept them
+    // would hold the whole file.
+    let d = tempfile::tempdir().unwrap();
+    let big = d.path().join("big.nut");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1280x720:rate=30",
+        "-frames:v",
+        "80",
+        "-c:v",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        s(&big),
+    ]);
+    let size_kib = std::fs::metadata(&big).unwrap().len() / 1024;
+    let peak = peak_rss_kib(&["probe", s(&big)]);
+    assert!(
+        peak < 150 * 1024 && peak < size_kib / 2,
+        "probe of a {size_kib} KiB file peaked at {peak} KiB"
+    );
+}
