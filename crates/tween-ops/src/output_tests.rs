@@ -1,5 +1,6 @@
 use super::*;
 use tween_core::NoProgress;
+use tween_video::VideoError;
 
 #[test]
 fn refuses_missing_folder_existing_file_and_input() {
