@@ -216,11 +216,13 @@ pub(crate) fn check_image_header(
 
 /// Probes `path` with its size checked against the input limit: a still
 /// image's header first, without FFmpeg (whose probe decodes the whole
-/// picture to learn its pixel format); a video's from FFmpeg's probe, which
-/// decodes at most a frame.
+/// picture to learn its pixel format); a video's from FFmpeg's headers,
+/// which decodes at most a frame. Headers only: the frame count may be an
+/// estimate from the duration, which is enough for a limit and spares a
+/// demux of the whole file before the job reads it again.
 pub(crate) fn probe_checked(path: &Path, limits: &Limits) -> Result<VideoInfo, OpsError> {
     check_image_header(path, limits)?;
-    let info = tween_video::probe(path)?;
+    let info = tween_video::probe_headers(path)?;
     limits.check_input(path, info.width, info.height)?;
     Ok(info)
 }

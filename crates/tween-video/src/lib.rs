@@ -42,7 +42,7 @@ pub use audio_plan::AudioPlan;
 pub use codec::resolve_codec;
 pub use color::{Chroma, ColorRange, ColorTags};
 pub use error::VideoError;
-pub use probe::{probe, FieldOrder, VideoInfo};
+pub use probe::{probe, probe_headers, FieldOrder, VideoInfo};
 pub use reader::{ReadOptions, TimedFrame, VideoReader};
 pub use still::{
     check_image_header, encode_png, read_image, read_image_with_limits, write_png, Alpha,

@@ -95,15 +95,29 @@ impl std::fmt::Display for FieldOrder {
     }
 }
 
+/// Describes the video of `path` from its headers alone: where the
+/// container keeps no frame count, the count is estimated from the duration
+/// (see [`probe`] for the exact one). Reads no more of the file than opening
+/// it does, so checks before a job starts cost the same for any length.
+pub fn probe_headers(path: &Path) -> Result<VideoInfo, VideoError> {
+    open_described(path).map(|(_, _, info)| info)
+}
+
+/// The opened file, its main video stream and that stream's description.
+fn open_described(path: &Path) -> Result<(Input, usize, VideoInfo), VideoError> {
+    let ictx = open_input(path)?;
+    let index = video_stream_index(&ictx, path)?;
+    let info = describe(&ictx, index, path);
+    Ok((ictx, index, info))
+}
+
 /// Reads the headers of `path` and describes its video. When the container
 /// keeps no frame count (Matroska, WebM, NUT, raw streams), the video's
 /// packets are counted by demuxing the file (nothing is decoded), so the
 /// count is exact rather than estimated from a duration, and the duration
 /// is where the last frame ends.
 pub fn probe(path: &Path) -> Result<VideoInfo, VideoError> {
-    let mut ictx = open_input(path)?;
-    let index = video_stream_index(&ictx, path)?;
-    let mut info = describe(&ictx, index, path);
+    let (mut ictx, index, mut info) = open_described(path)?;
     let counted = ictx.stream(index).is_some_and(|s| s.frames() > 0);
     if !counted {
         if let Some(scan) = scan_packets(&mut ictx, index) {
